@@ -1,0 +1,57 @@
+# kaiku: two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+UV := $(VENV)/bin/uv
+PY := $(VENV)/bin/python
+SERVICES := issuance usage stats portal
+
+.PHONY: install system-deps run test lint typecheck pytest schemas bench up down clean
+
+$(UV):
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check "uv>=0.5"
+
+$(VENV)/.installed: $(UV) pyproject.toml uv.lock contracts/pyproject.toml libs/runtime/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --all-packages --frozen --python $(PY)
+	@touch $@
+
+install: $(VENV)/.installed system-deps  ## create .venv with every package and the dev tools
+
+system-deps:  ## Debian packages the tests need (installed once, only where missing)
+	@command -v chromium >/dev/null || { \
+		echo "installing Debian's chromium (the portal's browser tests)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	}
+
+run: install  ## the whole platform: broker, databases, migrations, topics, three services
+	$(VENV)/bin/kaiku dev
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy -p kaiku_contracts -p kaiku_runtime -p kaiku_issuance -p kaiku_usage -p kaiku_stats -p kaiku_portal
+
+pytest: install
+	$(VENV)/bin/pytest -q
+
+test: lint typecheck pytest  ## ruff, mypy and every test against a real broker and PostgreSQL
+
+schemas: install  ## regenerate the committed JSON Schemas of the events
+	$(VENV)/bin/kaiku-schemas
+
+bench: install  ## benchmarks: figures printed and written to bench/RESULTS.md
+	$(PY) -m bench
+
+up:  ## production-like stack in Docker (needs a Docker engine)
+	docker compose -f deploy/compose.yaml up -d --build
+
+down:
+	docker compose -f deploy/compose.yaml down
+
+clean:
+	rm -rf $(VENV) .kaiku .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,59 @@
+"""JSON Schemas of every event, generated from the models and committed in `contracts/schemas/`.
+
+`kaiku-schemas` rewrites them; `kaiku-schemas --check` fails when the committed files are stale.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from kaiku_contracts.cards import CardIssued, CardRevoked
+from kaiku_contracts.envelope import Event
+from kaiku_contracts.redemptions import (
+    AgencyRedemptionSubmission,
+    RedemptionAccepted,
+    RedemptionCancelled,
+    RedemptionRejected,
+    TicketRedeemed,
+)
+from kaiku_contracts.stats import NationalStatsUpdated, RegionalStatsUpdated
+
+EVENT_MODELS: tuple[type[Event], ...] = (
+    CardIssued,
+    CardRevoked,
+    TicketRedeemed,
+    AgencyRedemptionSubmission,
+    RedemptionCancelled,
+    RedemptionAccepted,
+    RedemptionRejected,
+    RegionalStatsUpdated,
+    NationalStatsUpdated,
+)
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
+
+
+def generate() -> dict[str, dict[str, Any]]:
+    return {model.__name__: model.model_json_schema() for model in EVENT_MODELS}
+
+
+def render(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
+
+
+def main() -> None:
+    check = "--check" in sys.argv
+    stale = []
+    for name, schema in generate().items():
+        path = SCHEMA_DIR / f"{name}.json"
+        text = render(schema)
+        if check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(path.name)
+        else:
+            path.write_text(text)
+    if stale:
+        sys.exit(f"stale JSON Schemas (run `make schemas`): {', '.join(stale)}")

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# First start of the PostgreSQL container: one database and one login role per service
+# (ARCHITECTURE.md "one database per service": no service can even connect to another's database).
+set -euo pipefail
+
+for service in issuance usage stats portal; do
+  var="KAIKU_${service^^}_DB_PASSWORD"
+  password=${!var:?set $var in deploy/.env}
+  psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
+    -v role="$service" -v password="$password" -v db="kaiku_$service" <<'SQL'
+CREATE ROLE :"role" LOGIN PASSWORD :'password';
+CREATE DATABASE :"db" OWNER :"role";
+REVOKE ALL ON DATABASE :"db" FROM PUBLIC;
+SQL
+done

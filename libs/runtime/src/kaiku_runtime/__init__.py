@@ -1,0 +1,1 @@
+"""Shared runtime of the kaiku services (installed, never copied)."""

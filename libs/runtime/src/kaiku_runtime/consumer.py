@@ -1,0 +1,242 @@
+"""Idempotent batch consumers with a dead-letter topic (patterns 2 and 5).
+
+A FastStream batch subscriber hands raw records to `BatchConsumer.consume`: each record is
+decoded into its contract model; what cannot be decoded goes to `kaiku.dead-letter.v1` with the
+reason. The decoded events are applied in ONE database transaction together with their
+`processed_events` rows; only after that commit is the Kafka offset committed (manual ack).
+A failure rewinds to the batch start (nack) and the batch is applied again, idempotently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord, TopicPartition
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.message import StreamMessage
+from kaiku_contracts.topics import DEAD_LETTER_ERROR_HEADER, DEAD_LETTER_SOURCE_HEADER, Topics
+from pydantic import TypeAdapter, ValidationError
+
+from kaiku_runtime.errors import describe_validation_errors
+from kaiku_runtime.logging import get_logger
+from kaiku_runtime.metrics import (
+    CONSUMER_ERRORS,
+    CONSUMER_LAG,
+    CONSUMER_LAST_BATCH,
+    DEAD_LETTERS,
+    DUPLICATES_SKIPPED,
+    EVENTS_CONSUMED,
+)
+
+E = TypeVar("E")
+log = get_logger(__name__)
+
+MAX_MESSAGE_BYTES = 1_000_000
+"""Larger values are refused to the dead-letter topic rather than parsed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered(Generic[E]):
+    """A decoded event with the record it came in."""
+
+    event: E
+    record: ConsumerRecord[Any, Any]
+
+
+Handler = Callable[[asyncpg.Connection, list[Delivered[E]]], Awaitable[None]]
+
+
+async def claim_new_events(conn: asyncpg.Connection, consumer: str, event_ids: Sequence[UUID]) -> set[UUID]:
+    """Record `event_ids` as applied by `consumer`; return those not applied before (same transaction)."""
+    if not event_ids:
+        return set()
+    rows = await conn.fetch(
+        "INSERT INTO processed_events (consumer, event_id) SELECT $1, unnest($2::uuid[]) "
+        "ON CONFLICT DO NOTHING RETURNING event_id",
+        consumer,
+        list(event_ids),
+    )
+    return {row["event_id"] for row in rows}
+
+
+def _decode_error(record: ConsumerRecord[Any, Any], adapter: TypeAdapter[Any]) -> tuple[Any, str | None]:
+    value = record.value
+    if value is None:
+        return None, "empty message (tombstone)"
+    if len(value) > MAX_MESSAGE_BYTES:
+        return None, f"message of {len(value)} bytes exceeds the {MAX_MESSAGE_BYTES}-byte limit"
+    try:
+        return adapter.validate_json(value), None
+    except ValidationError as exc:
+        errors = exc.errors(include_input=False, include_url=False)
+        if errors and errors[0].get("type") == "json_invalid":
+            return None, "not valid JSON"
+        return None, "schema: " + describe_validation_errors(list(errors))
+
+
+class DeadLetters:
+    def __init__(self, producer: AIOKafkaProducer) -> None:
+        self._producer = producer
+
+    async def send(self, records: list[tuple[ConsumerRecord[Any, Any], str]]) -> None:
+        futures = []
+        for record, reason in records:
+            value = record.value if record.value is None or len(record.value) <= MAX_MESSAGE_BYTES else b""
+            futures.append(
+                await self._producer.send(
+                    Topics.DEAD_LETTER,
+                    value=value,
+                    key=record.key,
+                    headers=[
+                        (DEAD_LETTER_ERROR_HEADER, reason.encode()),
+                        (DEAD_LETTER_SOURCE_HEADER, record.topic.encode()),
+                        ("source_partition", str(record.partition).encode()),
+                        ("source_offset", str(record.offset).encode()),
+                    ],
+                )
+            )
+            DEAD_LETTERS.labels(record.topic).inc()
+            log.warning("dead_lettered", source_topic=record.topic, offset=record.offset, error=reason)
+        await asyncio.gather(*futures)
+
+
+class BatchConsumer(Generic[E]):
+    """Decode → dead-letter the bad → apply the good in one transaction → commit offsets."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        topic: str,
+        adapter: TypeAdapter[E],
+        handler: Handler[E],
+        pool_getter: Callable[[], asyncpg.Pool],
+        dead_letters_getter: Callable[[], DeadLetters],
+        dedupe_by_event_id: bool = True,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.name = name
+        self.topic = topic
+        self._adapter = adapter
+        self._handler = handler
+        self._pool = pool_getter
+        self._dead_letters = dead_letters_getter
+        self._dedupe = dedupe_by_event_id
+        self._after_commit = after_commit
+        self.batches_applied = 0
+        self._lag_by_partition: dict[int, int] = {}
+
+    async def apply(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
+        # log lines of the batch (dead letters, the handler's own) say which consumer wrote them
+        with structlog.contextvars.bound_contextvars(consumer=self.name):
+            await self._apply(records)
+
+    async def _apply(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
+        good: list[Delivered[E]] = []
+        bad: list[tuple[ConsumerRecord[Any, Any], str]] = []
+        for record in records:
+            event, error = _decode_error(record, self._adapter)
+            if error is None:
+                good.append(Delivered(event, record))
+            else:
+                bad.append((record, error))
+        if bad:
+            await self._dead_letters().send(bad)
+        if good:
+            async with self._pool().acquire() as conn, conn.transaction():
+                if self._dedupe:
+                    ids = [getattr(d.event, "event_id") for d in good]  # noqa: B009
+                    fresh = await claim_new_events(conn, self.name, ids)
+                    DUPLICATES_SKIPPED.labels(self.name).inc(len(good) - len(fresh))
+                    # keep the first delivery of each fresh id: a batch may hold the same event twice
+                    firsts: list[Delivered[E]] = []
+                    for delivered, event_id in zip(good, ids, strict=True):
+                        if event_id in fresh:
+                            fresh.discard(event_id)
+                            firsts.append(delivered)
+                    good = firsts
+                if good:
+                    await self._handler(conn, good)
+            EVENTS_CONSUMED.labels(self.name, self.topic).inc(len(good))
+            if self._after_commit is not None:
+                self._after_commit()
+        self.batches_applied += 1
+
+    async def consume(self, _body: list[bytes], msg: KafkaMessage) -> None:
+        raw = msg.raw_message
+        records: tuple[ConsumerRecord[Any, Any], ...] = raw if isinstance(raw, tuple) else (raw,)
+        try:
+            await self.apply(records)
+        except Exception as exc:
+            CONSUMER_ERRORS.labels(self.name).inc()
+            log.exception("consumer_batch_failed", consumer=self.name, error=type(exc).__name__)
+            await msg.nack()
+            await asyncio.sleep(1.0)
+            return
+        await msg.ack()
+        assignment = getattr(msg.consumer, "assignment", None)
+        assigned = {tp.partition for tp in assignment() if tp.topic == self.topic} if assignment else None
+        self.record_lag(records, getattr(msg.consumer, "highwater", None), assigned)
+
+    def record_lag(
+        self,
+        records: Sequence[ConsumerRecord[Any, Any]],
+        highwater: Callable[[TopicPartition], int | None] | None,
+        assigned: set[int] | None = None,
+    ) -> None:
+        """Lag after a committed batch: the partition's high watermark (from the fetch that brought the
+        batch) minus the next offset to read, summed over the partitions this instance holds (`assigned`:
+        partitions another instance took over in a rebalance no longer count here)."""
+        next_offsets: dict[int, int] = {}
+        for record in records:
+            next_offsets[record.partition] = max(next_offsets.get(record.partition, 0), record.offset + 1)
+        for partition, next_offset in next_offsets.items():
+            end = highwater(TopicPartition(self.topic, partition)) if highwater is not None else None
+            if end is not None:
+                self._lag_by_partition[partition] = max(end - next_offset, 0)
+        if assigned is not None:
+            for partition in set(self._lag_by_partition) - assigned:
+                del self._lag_by_partition[partition]
+        CONSUMER_LAG.labels(self.name, self.topic).set(sum(self._lag_by_partition.values()))
+        CONSUMER_LAST_BATCH.labels(self.name, self.topic).set(time.time())
+
+
+async def _raw_bytes(message: StreamMessage[Any], _original: Any = None) -> Any:
+    """FastStream decoder that leaves values undecoded: decoding (and dead-lettering) is ours."""
+    return message.body
+
+
+def subscribe(
+    broker: KafkaBroker,
+    consumer: BatchConsumer[Any],
+    *,
+    group_id: str,
+    max_records: int,
+    fetch_max_wait_ms: int,
+    description: str,
+) -> None:
+    async def handle(body: list[bytes], msg: KafkaMessage) -> None:
+        await consumer.consume(body, msg)
+
+    handle.__name__ = f"on_{consumer.name.replace('-', '_')}"
+    broker.subscriber(
+        consumer.topic,
+        group_id=group_id,
+        batch=True,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.MANUAL,
+        decoder=_raw_bytes,
+        max_records=max_records,
+        fetch_max_wait_ms=fetch_max_wait_ms,
+        max_partition_fetch_bytes=4 * 1024 * 1024,
+        description=description,
+    )(handle)

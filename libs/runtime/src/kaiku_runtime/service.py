@@ -1,0 +1,259 @@
+"""Composition root shared by the services: FastAPI + FastStream broker + pool + outbox relay in one lifespan.
+
+Each service builds one `KaikuService`, adds its routers, consumers and documented publishers,
+and exposes `service.app` to uvicorn. Pools and clients are made in the lifespan, never at import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine
+from pathlib import Path
+from typing import Annotated, Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import TypeAdapter
+
+from kaiku_runtime.consumer import BatchConsumer, DeadLetters, Handler, subscribe
+from kaiku_runtime.db import apply_migrations, create_pool, ensure_database, with_database
+from kaiku_runtime.errors import install_error_handlers
+from kaiku_runtime.logging import configure_logging, get_logger
+from kaiku_runtime.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS, install_http_metrics
+from kaiku_runtime.outbox import OutboxRelay
+from kaiku_runtime.settings import DEFAULT_SERVER_URL, ServiceSettings, database_name
+
+log = get_logger(__name__)
+MAX_KAFKA_MESSAGE_BYTES = 4 * 1024 * 1024
+
+BackgroundTask = Callable[["KaikuService"], Coroutine[Any, Any, None]]
+
+
+class KaikuService:
+    def __init__(
+        self,
+        name: str,
+        *,
+        settings: ServiceSettings,
+        migrations: Path,
+        title: str,
+        description: str,
+        version: str = "0.1.0",
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        self.migrations = migrations
+        self.database_url = settings.database_url or with_database(DEFAULT_SERVER_URL, database_name(name))
+        self.broker = KafkaBroker(
+            settings.kafka_bootstrap,
+            client_id=f"kaiku-{name}",
+            log_level=30,
+            security=settings.kafka_security(),
+            # topics are provisioned with their partitions, retention and compaction (`kaiku topics`,
+            # deploy/kafka/kaiku-kafka-access.sh): left on, a subscriber would create a missing one with 1 partition
+            allow_auto_create_topics=False,
+        )
+        self.asyncapi = AsyncAPI(self.broker, title=f"{title} (Kafka)", version=version, description=description)
+        self.consumers: list[BatchConsumer[Any]] = []
+        self.background: list[BackgroundTask] = []
+        self._pool: asyncpg.Pool | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._dead_letters: DeadLetters | None = None
+        self.relay: OutboxRelay | None = None
+        self.app = FastAPI(title=title, description=description, version=version, lifespan=self._lifespan)
+        self.app.state.settings = settings
+        self.app.state.service = self
+        install_error_handlers(self.app)
+        install_http_metrics(self.app, name)
+        self.app.include_router(self._operations_router())
+
+    # -- resources ---------------------------------------------------------------------------
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("the database pool exists only while the service runs")
+        return self._pool
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            raise RuntimeError("the Kafka producer exists only while the service runs")
+        return self._producer
+
+    @property
+    def dead_letters(self) -> DeadLetters:
+        if self._dead_letters is None:
+            raise RuntimeError("dead letters are available only while the service runs")
+        return self._dead_letters
+
+    def notify_relay(self) -> None:
+        if self.relay is not None:
+            self.relay.notify()
+
+    # -- composition -------------------------------------------------------------------------
+    def include_router(self, router: APIRouter) -> None:
+        self.app.include_router(router)
+
+    def add_consumer(
+        self,
+        *,
+        name: str,
+        topic: str,
+        adapter: TypeAdapter[Any],
+        handler: Handler[Any],
+        description: str,
+        dedupe_by_event_id: bool = True,
+        group_id: str | None = None,
+    ) -> BatchConsumer[Any]:
+        consumer: BatchConsumer[Any] = BatchConsumer(
+            name=name,
+            topic=topic,
+            adapter=adapter,
+            handler=handler,
+            pool_getter=lambda: self.pool,
+            dead_letters_getter=lambda: self.dead_letters,
+            dedupe_by_event_id=dedupe_by_event_id,
+            after_commit=self.notify_relay,
+        )
+        subscribe(
+            self.broker,
+            consumer,
+            group_id=(group_id or f"kaiku-{self.name}.{name}") + self.settings.consumer_group_suffix,
+            max_records=self.settings.consumer_max_records,
+            fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
+            description=description,
+        )
+        self.consumers.append(consumer)
+        return consumer
+
+    def document_publisher(self, topic: str, schema: Any, description: str) -> None:
+        """Declare what this service publishes so AsyncAPI shows it (the outbox relay sends it)."""
+        self.broker.publisher(topic, title=f"{topic}:{schema.__name__}", schema=schema, description=description)
+
+    def add_background(self, task: BackgroundTask) -> None:
+        self.background.append(task)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    async def _start_producer(self) -> AIOKafkaProducer:
+        while True:
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self.settings.kafka_bootstrap,
+                client_id=f"kaiku-{self.name}-relay",
+                acks="all",
+                linger_ms=5,
+                max_request_size=MAX_KAFKA_MESSAGE_BYTES,
+                **self.settings.kafka_client_options(),
+            )
+            try:
+                await producer.start()
+                return producer
+            except Exception as exc:
+                log.warning("kafka_unavailable_retrying", error=type(exc).__name__)
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+                await asyncio.sleep(2.0)
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(self.name, self.settings.log_level)
+        await ensure_database(self.database_url)
+        await asyncio.to_thread(apply_migrations, self.database_url, self.migrations)
+        self._pool = await create_pool(self.database_url)
+        self._producer = await self._start_producer()
+        self._dead_letters = DeadLetters(self._producer)
+        self.relay = OutboxRelay(
+            self._pool,
+            self._producer,
+            poll_seconds=self.settings.outbox_poll_seconds,
+            batch_size=self.settings.outbox_batch_size,
+        )
+        self.relay.start()
+        await self.broker.start()
+        tasks = [asyncio.create_task(task(self), name=f"{self.name}-background") for task in self.background]
+        log.info("service_started", port_hint=True)
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            with contextlib.suppress(Exception):
+                await self.broker.stop()
+            await self.relay.stop()
+            with contextlib.suppress(Exception):
+                await self._producer.stop()
+            await self._pool.close()
+            log.info("service_stopped")
+
+    async def ready(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            async with self.pool.acquire(timeout=2) as conn:
+                await conn.fetchval("SELECT 1")
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unavailable ({type(exc).__name__})"
+        try:
+            ok = await self.broker.ping(timeout=2)
+            checks["kafka"] = "ok" if ok else "unavailable"
+        except Exception as exc:
+            checks["kafka"] = f"unavailable ({type(exc).__name__})"
+        return checks
+
+    async def refresh_outbox_gauges(self) -> None:
+        """Outbox backlog and age as of this scrape: every instance reports them, also the ones whose relay
+        waits for the lock, and they keep rising while the broker is away (when the relay cannot report)."""
+        if self._pool is None:
+            return
+        try:
+            async with self._pool.acquire(timeout=1) as conn:
+                row = await conn.fetchrow(
+                    "SELECT count(*) AS waiting, extract(epoch FROM now() - min(created_at)) AS oldest FROM outbox"
+                )
+        except Exception as exc:  # the database is away: /health/ready says so; keep the last figures
+            log.warning("outbox_gauges_unavailable", error=type(exc).__name__)
+            return
+        assert row is not None
+        OUTBOX_BACKLOG.set(row["waiting"])
+        OUTBOX_OLDEST_SECONDS.set(float(row["oldest"] or 0))
+
+    def _operations_router(self) -> APIRouter:
+        router = APIRouter(tags=["operations"])
+
+        @router.get("/health/live")
+        async def live() -> dict[str, str]:
+            return {"status": "live"}
+
+        @router.get("/health/ready")
+        async def ready(request: Request) -> JSONResponse:
+            checks = await self.ready() if self._pool is not None else {"service": "starting"}
+            ok = all(v == "ok" for v in checks.values())
+            return JSONResponse({"status": "ready" if ok else "not_ready", **checks}, status_code=200 if ok else 503)
+
+        @router.get("/metrics", include_in_schema=False)
+        async def metrics() -> Response:
+            await self.refresh_outbox_gauges()
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+        @router.get("/asyncapi.json", include_in_schema=False)
+        async def asyncapi() -> Response:
+            return Response(self.asyncapi.to_specification().to_json(), media_type="application/json")
+
+        return router
+
+
+def current_service(request: Request) -> KaikuService:
+    """FastAPI dependency: the running service (its pool, relay and settings)."""
+    service: KaikuService = request.app.state.service
+    return service
+
+
+CurrentService = Annotated[KaikuService, Depends(current_service)]

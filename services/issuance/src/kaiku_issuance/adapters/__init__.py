@@ -1,0 +1,1 @@
+"""Adapters: the asyncpg register of regions, distributors, card stock and cards."""

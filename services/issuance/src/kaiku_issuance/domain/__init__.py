@@ -1,0 +1,1 @@
+"""Issuance domain rules: pure functions, no I/O."""

@@ -1,0 +1,140 @@
+"""Granting, reading and revoking cards."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
+from kaiku_contracts.enums import RejectionReason
+from kaiku_contracts.envelope import EntityId
+from kaiku_runtime.auth import CurrentPrincipal, Role
+from kaiku_runtime.errors import ApiError
+from kaiku_runtime.logging import get_logger
+from kaiku_runtime.service import CurrentService
+
+from kaiku_issuance import access, schemas
+from kaiku_issuance.adapters import store
+from kaiku_issuance.domain.cards import CardGrant
+from kaiku_issuance.domain.refusals import RefusedError
+from kaiku_issuance.domain.revocation import Revocation
+from kaiku_issuance.issuing import OutcomeStatus, card_view, issue_cards, revoke_card
+from kaiku_issuance.routes.common import errors, not_found, refused, today
+
+router = APIRouter(prefix="/v1", tags=["cards"])
+log = get_logger(__name__)
+
+CodePath = Annotated[
+    str, Path(pattern=r"^[A-Za-z0-9-]{1,20}$", description="The card's code (any case)", examples=["E1234"])
+]
+
+
+@router.post("/cards", status_code=201, response_model=schemas.IssuedCard, responses=errors(409, 422))
+async def issue_card(body: schemas.CardIn, principal: CurrentPrincipal, service: CurrentService) -> Any:
+    """Record a card the distributor granted, with the holder's anonymous background data (§4.2).
+
+    `valid_until` is twelve months from the issue date, or the region's trial end if that comes first.
+    Repeating the same request answers as the first time (201, same body) and records nothing twice;
+    the same code with other content is 409 `card_exists`. Personal data fields are refused (422).
+    """
+    principal.require_role(Role.DISTRIBUTOR, what="issue cards")
+    if principal.org != body.distributor_id:
+        raise principal.forbid("issue cards for another distributor")
+    grant = CardGrant(
+        card_code=body.card_code,
+        card_type=body.card_type,
+        distributor_id=body.distributor_id,
+        holder=body.holder,
+        issued_on=body.issued_on,
+        branch_id=body.branch_id,
+        replaces_card_code=body.replaces_card_code,
+    )
+    async with service.pool.acquire() as conn, conn.transaction():
+        try:
+            (outcome,) = await issue_cards(conn, body.distributor_id, [grant], today())
+        except RefusedError as exc:
+            raise refused(exc.refusal) from None
+        if outcome.status is OutcomeStatus.REJECTED:
+            raise refused(*outcome.refusals)
+    if outcome.status is OutcomeStatus.ACCEPTED:
+        service.notify_relay()
+        log.info("card_issued", card_code=grant.card_code, distributor_id=grant.distributor_id)
+    return JSONResponse(outcome.response, status_code=201)
+
+
+@router.get("/cards", response_model=schemas.Cards, responses=errors())
+async def list_cards(
+    principal: CurrentPrincipal,
+    service: CurrentService,
+    distributor_id: EntityId | None = None,
+    region_id: EntityId | None = None,
+    after: Annotated[str | None, Query(description="Continue after this card code (from `next_after`)")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Any:
+    """Cards in code order, a page at a time: a distributor its own, a region admin its region's, the
+    national office any (filtered by `distributor_id` / `region_id`)."""
+    if principal.role is Role.DISTRIBUTOR:
+        if distributor_id not in (None, principal.org):
+            raise principal.forbid("list another distributor's cards")
+        distributor_id = principal.org
+    elif principal.role is Role.REGION_ADMIN:
+        if region_id not in (None, principal.region):
+            raise principal.forbid("list another region's cards")
+        region_id = principal.region
+    elif principal.role is not Role.NATIONAL:
+        raise principal.forbid("list cards")
+    async with service.pool.acquire() as conn:
+        rows = await store.cards(
+            conn, region_id=region_id, distributor_id=distributor_id, after=after and after.upper(), limit=limit
+        )
+    day = today()
+    return {
+        "cards": [card_view(r, day) for r in rows],
+        "next_after": rows[-1]["card_code"] if len(rows) == limit else None,
+    }
+
+
+@router.get("/cards/{card_code}", response_model=schemas.Card, responses=errors(404))
+async def get_card(card_code: CodePath, principal: CurrentPrincipal, service: CurrentService) -> Any:
+    """A card with its status: the issuing distributor, its region's admin and the national office."""
+    async with service.pool.acquire() as conn:
+        row = await store.card(conn, card_code.upper())
+    if row is None:
+        raise not_found(f"card {card_code.upper()}", RejectionReason.CARD_UNKNOWN)
+    if not access.sees_card(principal, region_id=row["region_id"], distributor_id=row["distributor_id"]):
+        raise principal.forbid("read a card granted by another distributor or region")
+    return card_view(row, today())
+
+
+@router.post(
+    "/cards/{card_code}/revocation", status_code=201, response_model=schemas.Card, responses=errors(404, 409, 422)
+)
+async def revoke(
+    card_code: CodePath, body: schemas.RevocationIn, principal: CurrentPrincipal, service: CurrentService
+) -> Any:
+    """Revoke a card (lost, misuse, issued in error): `CardRevoked` follows and venues refuse it.
+
+    The issuing distributor, its region's admin or the national office. Repeating the same revocation
+    answers 200 with the card and records nothing; another reason for a revoked card is 409
+    `card_revoked`. A lost card is replaced by granting a new code with `replaces_card_code`.
+    """
+    code = card_code.upper()
+    day = today()
+    wanted = Revocation(body.reason, body.revoked_on or day)
+    async with service.pool.acquire() as conn, conn.transaction():
+        row = await store.card(conn, code, for_update=True)
+        if row is None:
+            raise not_found(f"card {code}", RejectionReason.CARD_UNKNOWN)
+        if not access.sees_card(principal, region_id=row["region_id"], distributor_id=row["distributor_id"]):
+            raise principal.forbid("revoke a card granted by another distributor or region")
+        try:
+            recorded = await revoke_card(conn, row, wanted, day)
+        except RefusedError as exc:
+            raise refused(exc.refusal) from None
+        answer = await store.card(conn, code)
+    if answer is None:  # pragma: no cover - the row is locked above
+        raise ApiError(RejectionReason.CARD_UNKNOWN, f"card {code} disappeared", 404)
+    if recorded:
+        service.notify_relay()
+        log.info("card_revoked", card_code=code, reason=body.reason.value)
+    return JSONResponse(card_view(answer, day), status_code=201 if recorded else 200)

@@ -1,0 +1,163 @@
+"""People who sign in: accounts (one per person, in an organisation and a role) and their sessions.
+
+Every action in the services is traceable to a person: the JWT the portal mints for a call carries
+the account id as `sub`. Passwords are hashed with argon2id; sessions are random tokens whose
+SHA-256 alone is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from kaiku_runtime.auth import Role
+
+PORTAL_ROLES = (Role.NATIONAL, Role.REGION_ADMIN, Role.DISTRIBUTOR, Role.VENUE)
+MIN_PASSWORD_LENGTH = 10
+
+_hasher = PasswordHasher()  # argon2id with the library's current (RFC 9106 low-memory) parameters
+# Verified when the username is unknown, so an attacker cannot tell usernames by the answer's timing.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A signed-in member of staff."""
+
+    account_id: str
+    username: str
+    role: Role
+    region_id: str | None
+    org_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    person: Person
+    csrf_token: str
+    data: dict[str, Any]
+    token_hash: str
+
+
+class AccountError(ValueError):
+    """An account cannot be created as asked (the message says why)."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def check_new_account(username: str, password: str, role: Role, region_id: str | None, org_id: str | None) -> None:
+    if role not in PORTAL_ROLES:
+        raise AccountError(f"role must be one of {', '.join(PORTAL_ROLES)} (agencies use the API)")
+    if not 3 <= len(username) <= 100 or username != username.strip().lower():
+        raise AccountError("username: 3-100 characters, lower case, no surrounding spaces")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    if role is not Role.NATIONAL and not region_id:
+        raise AccountError(f"a {role} account needs --region")
+    if role in (Role.DISTRIBUTOR, Role.VENUE) and not org_id:
+        raise AccountError(f"a {role} account needs --org (the {role} id)")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _person(row: asyncpg.Record) -> Person:
+    return Person(
+        account_id=str(row["account_id"]),
+        username=row["username"],
+        role=Role(row["role"]),
+        region_id=row["region_id"],
+        org_id=row["org_id"],
+    )
+
+
+class Accounts:
+    """The account and session store (the portal's own database)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def create(
+        self, username: str, password: str, role: Role, region_id: str | None = None, org_id: str | None = None
+    ) -> Person:
+        check_new_account(username, password, role, region_id, org_id)
+        account_id = uuid.uuid4()
+        region = None if role is Role.NATIONAL else region_id
+        org = org_id if role in (Role.DISTRIBUTOR, Role.VENUE) else None
+        try:
+            await self.pool.execute(
+                "INSERT INTO accounts (account_id, username, password_hash, role, region_id, org_id)"
+                " VALUES ($1, $2, $3, $4, $5, $6)",
+                account_id,
+                username,
+                hash_password(password),
+                role.value,
+                region,
+                org,
+            )
+        except asyncpg.UniqueViolationError as exc:
+            raise AccountError(f"username {username} is taken") from exc
+        return Person(str(account_id), username, role, region, org)
+
+    async def sign_in(self, username: str, password: str, *, hours: int) -> tuple[str, Person] | None:
+        """A new session token for the person, or None when the username or password is wrong."""
+        row = await self.pool.fetchrow(
+            "SELECT * FROM accounts WHERE username = $1 AND NOT disabled", username.strip().lower()
+        )
+        if not password_matches(row["password_hash"] if row is not None else None, password) or row is None:
+            return None
+        if _hasher.check_needs_rehash(row["password_hash"]):
+            await self.pool.execute(
+                "UPDATE accounts SET password_hash = $2 WHERE account_id = $1",
+                row["account_id"],
+                hash_password(password),
+            )
+        token = secrets.token_urlsafe(32)
+        await self.pool.execute(
+            "INSERT INTO sessions (token_hash, account_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)",
+            _token_hash(token),
+            row["account_id"],
+            secrets.token_urlsafe(24),
+            datetime.now(UTC) + timedelta(hours=hours),
+        )
+        await self.pool.execute("DELETE FROM sessions WHERE expires_at < now()")
+        return token, _person(row)
+
+    async def session(self, token: str) -> Session | None:
+        row = await self.pool.fetchrow(
+            "SELECT a.*, s.csrf_token, s.data, s.token_hash FROM sessions s JOIN accounts a USING (account_id)"
+            " WHERE s.token_hash = $1 AND s.expires_at > now() AND NOT a.disabled",
+            _token_hash(token),
+        )
+        if row is None:
+            return None
+        data = row["data"]
+        return Session(
+            _person(row), row["csrf_token"], json.loads(data) if isinstance(data, str) else data, row["token_hash"]
+        )
+
+    async def save_data(self, session: Session, data: dict[str, Any]) -> None:
+        await self.pool.execute(
+            "UPDATE sessions SET data = $2::jsonb WHERE token_hash = $1", session.token_hash, json.dumps(data)
+        )
+
+    async def sign_out(self, token: str) -> None:
+        await self.pool.execute("DELETE FROM sessions WHERE token_hash = $1", _token_hash(token))

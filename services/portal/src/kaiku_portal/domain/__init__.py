@@ -1,0 +1,1 @@
+"""Pure helpers of the portal (no I/O): reading what staff type or scan, and showing it back."""

@@ -1,0 +1,724 @@
+# ruff: noqa: E501  (the catalogue holds whole sentences; splitting them would hide them from translators)
+"""The message catalogue: every text of the portal in Finnish, Swedish and English.
+
+Finland is bilingual (the operating model exists in both Finnish and Swedish); English serves staff
+who use neither. A page's language comes from `?lang=` (remembered in a cookie), then the cookie,
+then the browser's `Accept-Language`, else Finnish. Each entry is (fi, sv, en); a test checks that
+every key used by a template or a page exists here, and every rejection code has plain words.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from kaiku_contracts.enums import RejectionReason
+
+Lang = Literal["fi", "sv", "en"]
+LANGS: tuple[Lang, ...] = ("fi", "sv", "en")
+DEFAULT_LANG: Lang = "fi"
+LANGUAGES: tuple[tuple[Lang, str], ...] = (("fi", "Suomeksi"), ("sv", "På svenska"), ("en", "In English"))
+
+M: dict[str, tuple[str, str, str]] = {
+    # -- frame ---------------------------------------------------------------------------------
+    "app.name": ("Kaikukortti – henkilöstön palvelu", "Kaikukortet – personalens tjänst", "Kaikukortti staff portal"),
+    "app.footer": (
+        "Rekisteriin ei koskaan tallenneta kortinhaltijan nimeä, henkilötunnusta, syntymäaikaa, osoitetta tai puhelinnumeroa.",
+        "Registret sparar aldrig kortinnehavarens namn, personbeteckning, födelsedatum, adress eller telefonnummer.",
+        "The register never stores a card holder's name, identity code, birth date, address or phone number.",
+    ),
+    "nav.skip": ("Siirry sisältöön", "Gå till innehållet", "Skip to content"),
+    "nav.languages": ("Kieli", "Språk", "Language"),
+    "nav.main": ("Päävalikko", "Huvudmeny", "Main menu"),
+    "nav.sign_out": ("Kirjaudu ulos", "Logga ut", "Sign out"),
+    "nav.home": ("Etusivulle", "Till startsidan", "To the start page"),
+    "nav.grant": ("Myönnä kortti", "Bevilja kort", "Grant a card"),
+    "nav.cards": ("Myönnetyt kortit", "Beviljade kort", "Cards granted"),
+    "nav.import": ("Paperilomakkeet", "Pappersblanketter", "Paper forms"),
+    "nav.box_office": ("Lipunmyynti", "Biljettkassa", "Box office"),
+    "nav.performances": ("Esitykset", "Föreställningar", "Performances"),
+    "nav.venue_report": ("Käyttöraportti", "Användningsrapport", "Venue report"),
+    "nav.region": ("Alueen kumppanit", "Regionens partner", "Region's partners"),
+    "nav.region_stats": ("Alueen tilastot", "Regionens statistik", "Region statistics"),
+    "nav.national": ("Valtakunnallinen näkymä", "Riksomfattande översikt", "National dashboard"),
+    "role.national": ("valtakunnallinen toimisto", "riksomfattande kontor", "national office"),
+    "role.region_admin": ("alueen koordinaattori", "regionens koordinator", "regional coordinator"),
+    "role.distributor": ("jakaja", "utdelare", "distributor"),
+    "role.venue": ("kulttuuri- tai liikuntakohde", "kultur- eller idrottsaktör", "venue"),
+    "role.agency": ("lipunmyyntiyhtiö", "biljettbolag", "ticket agency"),
+    "table.scrollable": ("Taulukko (vieritä sivusuunnassa)", "Tabell (rulla i sidled)", "Table (scroll sideways)"),
+    "form.required": ("pakollinen", "obligatorisk", "required"),
+    "form.choose": ("– valitse –", "– välj –", "– choose –"),
+    # -- sign-in -------------------------------------------------------------------------------
+    "login.title": ("Kirjaudu sisään", "Logga in", "Sign in"),
+    "login.username": ("Käyttäjätunnus", "Användarnamn", "Username"),
+    "login.password": ("Salasana", "Lösenord", "Password"),
+    "login.submit": ("Kirjaudu", "Logga in", "Sign in"),
+    "login.failed": (
+        "Käyttäjätunnus tai salasana on väärin.",
+        "Fel användarnamn eller lösenord.",
+        "The username or password is wrong.",
+    ),
+    "login.throttled": (
+        "Liian monta epäonnistunutta yritystä. Odota 15 minuuttia tai pyydä koordinaattoria tarkistamaan tunnuksesi.",
+        "För många misslyckade försök. Vänta 15 minuter eller be koordinatorn kontrollera ditt konto.",
+        "Too many failed attempts. Wait 15 minutes or ask your coordinator to check your account.",
+    ),
+    "login.signed_out": ("Olet kirjautunut ulos.", "Du har loggat ut.", "You have signed out."),
+    "login.help": (
+        "Jokaisella on oma tunnus. Tunnuksen saa alueen Kaikukortti-koordinaattorilta.",
+        "Var och en har ett eget konto. Du får det av regionens Kaikukort-koordinator.",
+        "Everyone has their own account. Your region's Kaikukortti coordinator gives you one.",
+    ),
+    # -- errors --------------------------------------------------------------------------------
+    "error.detail": ("Lisätieto", "Tilläggsuppgift", "Detail"),
+    "error.fix_fields": ("Korjaa merkityt kentät.", "Rätta de markerade fälten.", "Please correct the marked fields."),
+    "error.required": ("Täytä tämä kenttä.", "Fyll i fältet.", "Fill in this field."),
+    "error.choose": ("Valitse yksi vaihtoehdoista.", "Välj ett av alternativen.", "Choose one of the options."),
+    "error.number": (
+        "Anna kokonaisluku (0 tai suurempi).",
+        "Ange ett heltal (0 eller större).",
+        "Enter a whole number (0 or more).",
+    ),
+    "error.date": ("Anna päivämäärä.", "Ange ett datum.", "Enter a date."),
+    "error.datetime": ("Anna päivä ja kellonaika.", "Ange datum och klockslag.", "Enter a date and time."),
+    "error.forbidden.title": ("Ei käyttöoikeutta", "Ingen behörighet", "Not allowed"),
+    "error.forbidden": (
+        "Tämä sivu tai toiminto ei kuulu roolillesi, tai lomake vanheni. Palaa etusivulle ja yritä uudelleen.",
+        "Sidan eller funktionen hör inte till din roll, eller så har formuläret gått ut. Gå till startsidan och försök igen.",
+        "This page or action is not part of your role, or the form expired. Go to the start page and try again.",
+    ),
+    "error.not_found.title": ("Sivua ei löydy", "Sidan finns inte", "Page not found"),
+    "error.not_found": (
+        "Hakemaasi sivua ei ole.",
+        "Sidan du söker finns inte.",
+        "The page you asked for does not exist.",
+    ),
+    "error.unexpected.title": ("Jokin meni vikaan", "Något gick fel", "Something went wrong"),
+    "error.unexpected": (
+        "Pyyntöä ei voitu käsitellä. Yritä hetken päästä uudelleen; jos vika jatkuu, ota yhteys tukeen.",
+        "Begäran kunde inte behandlas. Försök igen om en stund; kontakta stödet om felet kvarstår.",
+        "The request could not be handled. Try again in a moment; if it keeps happening, contact support.",
+    ),
+    # -- rejection codes in plain words (INTERFACE.md "Errors and rejection reasons") ------------
+    "reason.unauthenticated": (
+        "Istuntosi on vanhentunut. Kirjaudu uudelleen.",
+        "Din session har gått ut. Logga in igen.",
+        "Your session has expired. Please sign in again.",
+    ),
+    "reason.forbidden": (
+        "Sinulla ei ole oikeutta tähän (se kuuluu toiselle organisaatiolle tai alueelle).",
+        "Du har inte behörighet till detta (det hör till en annan organisation eller region).",
+        "You are not allowed to do this (it belongs to another organisation or region).",
+    ),
+    "reason.agency_not_authorised": (
+        "Kohde ei ole valtuuttanut tätä lipunmyyntiyhtiötä.",
+        "Aktören har inte gett biljettbolaget behörighet.",
+        "The venue has not authorised this ticket agency.",
+    ),
+    "reason.card_unknown": (
+        "Korttia ei löydy rekisteristä. Tarkista koodi. Paperilla myönnetty kortti toimii vasta, kun se on kirjattu rekisteriin.",
+        "Kortet finns inte i registret. Kontrollera koden. Ett kort som beviljats på papper fungerar först när det förts in i registret.",
+        "The card is not in the register. Check the code. A card granted on paper works only once it has been entered.",
+    ),
+    "reason.card_expired": (
+        "Kortti ei ole voimassa (voimassaolo on päättynyt tai päättyy ennen esitystä).",
+        "Kortet är inte giltigt (giltighetstiden har gått ut eller går ut före föreställningen).",
+        "The card is not valid (it has expired, or expires before the performance).",
+    ),
+    "reason.card_revoked": (
+        "Kortti on peruttu eikä sitä voi enää käyttää.",
+        "Kortet har återkallats och kan inte längre användas.",
+        "The card has been revoked and can no longer be used.",
+    ),
+    "reason.limit_reached": (
+        "Tämän esityksen Kaikukortti-lippujen yläraja on täynnä.",
+        "Föreställningens övre gräns för Kaikukortsbiljetter är nådd.",
+        "The card-holder limit of this performance has been reached.",
+    ),
+    "reason.already_redeemed": (
+        "Tällä kortilla on jo aikuisen lippu tähän esitykseen.",
+        "Kortet har redan en vuxenbiljett till den här föreställningen.",
+        "This card already has an adult ticket for this performance.",
+    ),
+    "reason.children_not_allowed_for_course": (
+        "Kurssipaikkoihin ei myönnetä lasten lippuja.",
+        "Barnbiljetter ges inte till kursplatser.",
+        "Child tickets are not given for course places.",
+    ),
+    "reason.community_card_not_allowed_for_course": (
+        "Yhteisökorttia ei voi käyttää kurssipaikkoihin.",
+        "Gemenskapskortet kan inte användas för kursplatser.",
+        "A community card cannot be used for course places.",
+    ),
+    "reason.channel_not_allowed": (
+        "Kaikukortti-lippuja ei myönnetä verkkokaupan kautta.",
+        "Kaikukortsbiljetter ges inte via webbutiken.",
+        "Card tickets are not given through a web shop.",
+    ),
+    "reason.booking_not_open_yet": (
+        "Varaaminen tähän esitykseen ei ole vielä alkanut.",
+        "Bokningen till föreställningen har inte öppnat ännu.",
+        "Booking for this performance has not opened yet.",
+    ),
+    "reason.redemption_not_open_yet": (
+        "Lippuja tähän esitykseen voi lunastaa vasta lähempänä alkamisaikaa.",
+        "Biljetter till föreställningen kan lösas in först närmare starttiden.",
+        "Tickets for this performance can be redeemed only closer to its start.",
+    ),
+    "reason.performance_unknown": (
+        "Esitystä ei löydy. Valitse esitys luettelosta tai lisää se Esitykset-sivulla.",
+        "Föreställningen finns inte. Välj den i listan eller lägg till den på sidan Föreställningar.",
+        "The performance is not known. Pick it from the list or add it on the Performances page.",
+    ),
+    "reason.venue_unknown": (
+        "Kohdetta ei ole rekisterissä. Ota yhteys alueen koordinaattoriin.",
+        "Aktören finns inte i registret. Kontakta regionens koordinator.",
+        "The venue is not registered. Contact your regional coordinator.",
+    ),
+    "reason.card_exists": (
+        "Tällä koodilla on jo kortti eri tiedoilla. Tarkista koodi.",
+        "Ett kort med den här koden finns redan med andra uppgifter. Kontrollera koden.",
+        "A card with this code already exists with other details. Check the code.",
+    ),
+    "reason.redemption_id_reused": (
+        "Tämä käyttökerta on jo kirjattu eri tiedoilla. Lataa sivu uudelleen ja kirjaa käyttö uudestaan.",
+        "Användningen har redan registrerats med andra uppgifter. Ladda om sidan och registrera igen.",
+        "This use was already recorded with other details. Reload the page and record it again.",
+    ),
+    "reason.invalid_request": (
+        "Tiedoissa on virhe. Tarkista lomake.",
+        "Uppgifterna innehåller ett fel. Kontrollera formuläret.",
+        "Something in the details is not right. Check the form.",
+    ),
+    "reason.limit_below_minimum": (
+        "Kaikukortti-lippujen yläraja on pienempi kuin toimintamalli sallii.",
+        "Den övre gränsen för Kaikukortsbiljetter är lägre än verksamhetsmodellen tillåter.",
+        "The card-holder limit is below the minimum the operating model allows.",
+    ),
+    "reason.not_found": ("Tietoa ei löydy.", "Uppgiften finns inte.", "Not found."),
+    "reason.service_unavailable": (
+        "Palvelu ei juuri nyt vastaa. Yritä hetken päästä uudelleen.",
+        "Tjänsten svarar inte just nu. Försök igen om en stund.",
+        "The service is not answering right now. Try again in a moment.",
+    ),
+    "reason.not_available_yet": (
+        "Tämä toiminto ei ole vielä käytettävissä.",
+        "Funktionen är inte tillgänglig ännu.",
+        "This function is not available yet.",
+    ),
+    "reason.other": ("Pyyntö hylättiin ({code}).", "Begäran avslogs ({code}).", "The request was refused ({code})."),
+    # -- values --------------------------------------------------------------------------------
+    "card_type.personal": ("henkilökohtainen kortti", "personligt kort", "personal card"),
+    "card_type.community": ("yhteisökortti", "gemenskapskort", "community card"),
+    "gender.female": ("nainen", "kvinna", "female"),
+    "gender.male": ("mies", "man", "male"),
+    "gender.other": ("muu", "annat", "other"),
+    "gender.not_disclosed": ("ei halua kertoa", "vill inte uppge", "prefers not to say"),
+    "life.unemployed": ("työtön", "arbetslös", "unemployed"),
+    "life.pensioner": ("eläkeläinen", "pensionär", "pensioner"),
+    "life.student": ("opiskelija", "studerande", "student"),
+    "life.rehabilitee": ("kuntoutuja", "rehabiliteringsklient", "rehabilitee"),
+    "life.single_parent": ("yksinhuoltaja", "ensamförsörjare", "single parent"),
+    "life.low_income_employed": ("pienituloinen työssäkäyvä", "låginkomsttagare i arbete", "low-income employed"),
+    "life.other": ("muu", "annat", "other"),
+    "life.not_disclosed": ("ei halua kertoa", "vill inte uppge", "prefers not to say"),
+    "revocation.lost": ("kadonnut", "förlorat", "lost"),
+    "revocation.misuse": ("väärinkäyttö", "missbruk", "misuse"),
+    "revocation.issued_in_error": ("myönnetty virheellisesti", "beviljat av misstag", "issued in error"),
+    "revocation.other": ("muu syy", "annan orsak", "other reason"),
+    "channel.box_office": ("lipunmyynti paikan päällä", "biljettkassan", "box office"),
+    "channel.phone": ("puhelin", "telefon", "phone"),
+    "channel.paper_form": ("paperilomake", "pappersblankett", "paper form"),
+    "channel.agency": ("lipunmyyntiyhtiö", "biljettbolag", "ticket agency"),
+    "channel.web_shop": ("verkkokauppa", "webbutik", "web shop"),
+    "category.culture": ("kulttuuri", "kultur", "culture"),
+    "category.sports": ("liikunta", "idrott", "sports"),
+    "kind.performance": ("esitys tai tapahtuma", "föreställning eller evenemang", "performance or event"),
+    "kind.course": ("kurssi", "kurs", "course"),
+    "kind.day_ticket": (
+        "päivälippu (festivaali, halli, suurtapahtuma)",
+        "dagsbiljett (festival, hall, massevenemang)",
+        "day ticket (festival, hall, mass event)",
+    ),
+    "kind.swimming": ("uimahallipäivä", "simhallsdag", "swimming hall day"),
+    "tongue.fi": ("suomi", "finska", "Finnish"),
+    "tongue.sv": ("ruotsi", "svenska", "Swedish"),
+    "tongue.se": ("saame", "samiska", "Sami"),
+    "tongue.ru": ("venäjä", "ryska", "Russian"),
+    "tongue.et": ("viro", "estniska", "Estonian"),
+    "tongue.ar": ("arabia", "arabiska", "Arabic"),
+    "tongue.en": ("englanti", "engelska", "English"),
+    "tongue.so": ("somali", "somaliska", "Somali"),
+    "tongue.fa": ("persia", "persiska", "Persian"),
+    "tongue.ku": ("kurdi", "kurdiska", "Kurdish"),
+    "tongue.uk": ("ukraina", "ukrainska", "Ukrainian"),
+    "tongue.zh": ("kiina", "kinesiska", "Chinese"),
+    "tongue.sq": ("albania", "albanska", "Albanian"),
+    "tongue.vi": ("vietnam", "vietnamesiska", "Vietnamese"),
+    "tongue.es": ("espanja", "spanska", "Spanish"),
+    "tongue.de": ("saksa", "tyska", "German"),
+    "tongue.tr": ("turkki", "turkiska", "Turkish"),
+    "tongue.pl": ("puola", "polska", "Polish"),
+    "tongue.th": ("thai", "thailändska", "Thai"),
+    "tongue.other": ("muu kieli", "annat språk", "another language"),
+    # the statistics' mother tongue groups (Statistics Finland's: Finnish, Swedish, Sami, foreign language)
+    "tongue_group.finnish": ("suomenkieliset", "finskspråkiga", "Finnish speakers"),
+    "tongue_group.swedish": ("ruotsinkieliset", "svenskspråkiga", "Swedish speakers"),
+    "tongue_group.sami": ("saamenkieliset", "samiskspråkiga", "Sami speakers"),
+    "tongue_group.foreign": ("vieraskieliset", "främmandespråkiga", "speakers of other languages"),
+    # -- distributor: grant --------------------------------------------------------------------
+    "grant.title": ("Myönnä Kaikukortti", "Bevilja ett Kaikukort", "Grant a Kaikukortti card"),
+    "grant.intro": (
+        "Kirjaa kortin koodi ja asiakkaan taustatiedot. Nimeä, henkilötunnusta tai yhteystietoja ei kirjata.",
+        "Registrera kortets kod och kundens bakgrundsuppgifter. Namn, personbeteckning eller kontaktuppgifter registreras inte.",
+        "Record the card's code and the client's background data. No name, identity code or contact details are recorded.",
+    ),
+    "grant.card_code": ("Kortin koodi", "Kortets kod", "Card code"),
+    "grant.card_code_hint": (
+        "Kirjoita tai lue viivakoodinlukijalla, esim. E1234.",
+        "Skriv eller läs in med streckkodsläsaren, t.ex. E1234.",
+        "Type it or read it with the barcode scanner, e.g. E1234.",
+    ),
+    "grant.card_type": ("Kortin tyyppi", "Korttyp", "Card type"),
+    "grant.holder": (
+        "Kortinhaltijan taustatiedot",
+        "Kortinnehavarens bakgrundsuppgifter",
+        "The holder's background data",
+    ),
+    "grant.holder_hint": (
+        "Tiedot kerätään nimettöminä tilastoja varten. Yhteisökortilla ei ole haltijatietoja.",
+        "Uppgifterna samlas anonymt för statistik. Ett gemenskapskort har inga innehavaruppgifter.",
+        "Collected anonymously for statistics. A community card has no holder data.",
+    ),
+    "grant.birth_year": ("Syntymävuosi", "Födelseår", "Year of birth"),
+    "grant.mother_tongue": ("Äidinkieli", "Modersmål", "Mother tongue"),
+    "grant.gender": ("Sukupuoli", "Kön", "Gender"),
+    "grant.postal_code": ("Postinumero", "Postnummer", "Postal code"),
+    "grant.life_situation": ("Elämäntilanne", "Livssituation", "Life situation"),
+    "grant.issued_on": ("Myöntämispäivä", "Beviljningsdag", "Date granted"),
+    "grant.issued_on_hint": (
+        "Jätä tyhjäksi, jos kortti myönnetään tänään. Paperilomakkeelta: lomakkeen päivä.",
+        "Lämna tomt om kortet beviljas i dag. Från en pappersblankett: blankettens datum.",
+        "Leave empty if the card is granted today. From a paper form: the form's date.",
+    ),
+    "grant.submit": ("Myönnä kortti", "Bevilja kortet", "Grant the card"),
+    "grant.done": ("Kortti {code} on myönnetty", "Kortet {code} är beviljat", "Card {code} is granted"),
+    "grant.valid_until": ("Voimassa asti:", "Giltigt till:", "Valid until:"),
+    "grant.tell_client": (
+        "Kirjoita päivämäärä korttiin ja kerro se asiakkaalle. Kortti käy kaikilla Kaikukortti-alueilla.",
+        "Skriv datumet på kortet och berätta det för kunden. Kortet gäller i alla Kaikukort-regioner.",
+        "Write the date on the card and tell the client. The card works in every Kaikukortti region.",
+    ),
+    "grant.error.card_code": (
+        "Koodissa voi olla vain kirjaimia A–Z, numeroita ja väliviivoja (enintään 20 merkkiä).",
+        "Koden får bara innehålla bokstäver A–Z, siffror och bindestreck (högst 20 tecken).",
+        "The code may hold only letters A–Z, digits and hyphens (at most 20 characters).",
+    ),
+    "grant.error.birth_year": (
+        "Anna syntymävuosi neljällä numerolla.",
+        "Ange födelseåret med fyra siffror.",
+        "Enter the year of birth as four digits.",
+    ),
+    "grant.error.postal_code": (
+        "Postinumerossa on viisi numeroa.",
+        "Postnumret har fem siffror.",
+        "A postal code has five digits.",
+    ),
+    # -- distributor: cards --------------------------------------------------------------------
+    "cards.title": ("Myönnetyt kortit", "Beviljade kort", "Cards granted"),
+    "cards.find": ("Hae kortti koodilla", "Sök kort med kod", "Find a card by its code"),
+    "cards.find_submit": ("Hae", "Sök", "Find"),
+    "cards.card": ("Kortti {code}", "Kort {code}", "Card {code}"),
+    "cards.code": ("Koodi", "Kod", "Code"),
+    "cards.type": ("Tyyppi", "Typ", "Type"),
+    "cards.issued_on": ("Myönnetty", "Beviljat", "Granted"),
+    "cards.valid_until": ("Voimassa asti", "Giltigt till", "Valid until"),
+    "cards.revoked_on": ("Peruttu", "Återkallat", "Revoked"),
+    "cards.state": ("Tila", "Status", "State"),
+    "cards.status.active": ("voimassa", "giltigt", "valid"),
+    "cards.status.expired": ("vanhentunut", "utgånget", "expired"),
+    "cards.status.revoked": ("peruttu", "återkallat", "revoked"),
+    "cards.list": (
+        "Toimipisteesi myöntämät kortit",
+        "Kort som ditt verksamhetsställe beviljat",
+        "Cards your branch granted",
+    ),
+    "cards.list_caption": ("{count} korttia", "{count} kort", "{count} cards"),
+    "cards.list_unavailable": (
+        "Korttiluettelo ei ole vielä käytettävissä. Voit hakea kortin koodilla.",
+        "Kortlistan är inte tillgänglig ännu. Du kan söka ett kort med koden.",
+        "The card list is not available yet. You can find a card by its code.",
+    ),
+    "cards.next_page": ("Seuraavat kortit", "Följande kort", "Next cards"),
+    "cards.none": ("Ei kortteja.", "Inga kort.", "No cards."),
+    "cards.revoke": ("Peru kortti", "Återkalla kortet", "Revoke the card"),
+    "cards.revoke_reason": ("Perumisen syy", "Orsak till återkallelsen", "Reason for revoking"),
+    "cards.revoke_confirm": (
+        "Vahvistan, että kortti {code} perutaan. Sitä ei voi enää käyttää.",
+        "Jag bekräftar att kortet {code} återkallas. Det kan inte längre användas.",
+        "I confirm that card {code} is revoked. It can no longer be used.",
+    ),
+    "cards.revoke_confirm_needed": (
+        "Valitse syy ja vahvista peruminen.",
+        "Välj en orsak och bekräfta återkallelsen.",
+        "Choose a reason and confirm the revocation.",
+    ),
+    "cards.revoked": ("Kortti {code} on peruttu.", "Kortet {code} är återkallat.", "Card {code} is revoked."),
+    # -- uploads -------------------------------------------------------------------------------
+    "import.title": ("Paperilomakkeiden kirjaus", "Registrering av pappersblanketter", "Enter paper forms"),
+    "import.intro": (
+        "Kirjaa ilman verkkoyhteyttä täytetyt lomakkeet kerralla. Kortti toimii kohteissa vasta, kun se on rekisterissä.",
+        "Registrera blanketter som fyllts i utan uppkoppling på en gång. Kortet fungerar först när det finns i registret.",
+        "Enter the forms filled in without a connection, all at once. A card works at venues only once it is in the register.",
+    ),
+    "import.columns": (
+        "CSV- tai Excel-tiedosto, yksi henkilökohtainen kortti riviä kohden: koodi, myöntämispäivä, syntymävuosi, äidinkieli, sukupuoli, postinumero, elämäntilanne (otsikot suomeksi, ruotsiksi tai englanniksi).",
+        "CSV- eller Excelfil, ett personligt kort per rad: kod, beviljningsdag, födelseår, modersmål, kön, postnummer, livssituation (rubriker på finska, svenska eller engelska).",
+        "A CSV or Excel file, one personal card per row: code, date granted, birth year, mother tongue, gender, postal code, life situation (headers in Finnish, Swedish or English).",
+    ),
+    "import.submit": ("Lähetä lomakkeet", "Skicka blanketterna", "Send the forms"),
+    "report.title": ("Käyttöraportin lähetys", "Skicka användningsrapport", "Upload the venue report"),
+    "report.intro": (
+        "Lähetä käytöt, joita ei kirjattu suoraan rekisteriin (toimintamalli §9.2).",
+        "Skicka användningar som inte registrerades direkt i registret (verksamhetsmodellen §9.2).",
+        "Send the uses that were not recorded in the register directly (operating model §9.2).",
+    ),
+    "report.columns": (
+        "CSV- tai Excel-tiedosto: kortin koodi, aikuisten liput, lasten liput, esitys, päivämäärä. Yhteensä-rivi ohitetaan.",
+        "CSV- eller Excelfil: kortets kod, vuxenbiljetter, barnbiljetter, föreställning, datum. Totalraden hoppas över.",
+        "A CSV or Excel file: card code, adult tickets, child tickets, performance, date. The total row is skipped.",
+    ),
+    "report.submit": ("Lähetä raportti", "Skicka rapporten", "Send the report"),
+    "upload.file": ("Tiedosto (CSV tai XLSX)", "Fil (CSV eller XLSX)", "File (CSV or XLSX)"),
+    "upload.working": (
+        "Tiedostoa lähetetään ja rivejä tarkistetaan…",
+        "Filen skickas och raderna kontrolleras…",
+        "Sending the file and checking the rows…",
+    ),
+    "upload.progress": ("Eteneminen", "Förlopp", "Progress"),
+    "upload.no_file": ("Valitse lähetettävä tiedosto.", "Välj en fil att skicka.", "Choose a file to send."),
+    "upload.too_big": (
+        "Tiedosto on liian suuri (enintään 5 Mt).",
+        "Filen är för stor (högst 5 MB).",
+        "The file is too large (at most 5 MB).",
+    ),
+    "upload.results": ("Tulokset riveittäin", "Resultat per rad", "Results row by row"),
+    "upload.summary": (
+        "{total} riviä käsitelty: {accepted} kirjattu, {rejected} hylätty, {skipped} ohitettu.",
+        "{total} rader behandlade: {accepted} registrerade, {rejected} avslagna, {skipped} överhoppade.",
+        "{total} rows processed: {accepted} recorded, {rejected} refused, {skipped} skipped.",
+    ),
+    "upload.per_row": ("Jokaisen rivin tulos", "Resultatet för varje rad", "The outcome of each row"),
+    "upload.row": ("Rivi", "Rad", "Row"),
+    "upload.code": ("Koodi", "Kod", "Code"),
+    "upload.outcome": ("Tulos", "Resultat", "Outcome"),
+    "upload.reason": ("Syy", "Orsak", "Reason"),
+    "upload.status.accepted": ("kirjattu", "registrerad", "recorded"),
+    "upload.status.already_recorded": ("oli jo kirjattu", "var redan registrerad", "already recorded"),
+    "upload.status.rejected": ("hylätty", "avslagen", "refused"),
+    "upload.status.invalid": ("virheellinen rivi", "felaktig rad", "faulty row"),
+    "upload.status.skipped": ("ohitettu", "överhoppad", "skipped"),
+    "import.template": ("Lataa pohja (CSV)", "Ladda ner mallen (CSV)", "Download the template (CSV)"),
+    # -- box office ----------------------------------------------------------------------------
+    "box.title": ("Lipunmyynti", "Biljettkassa", "Box office"),
+    "box.check": ("Tarkista kortti", "Kontrollera kortet", "Check a card"),
+    "box.code": ("Kortin koodi", "Kortets kod", "Card code"),
+    "box.code_hint": (
+        "Lue koodi lukijalla tai kirjoita se ja paina Enter.",
+        "Läs in koden eller skriv den och tryck Enter.",
+        "Scan the code or type it and press Enter.",
+    ),
+    "box.check_submit": ("Tarkista", "Kontrollera", "Check"),
+    "box.valid": (
+        "Kortti {code} on voimassa {until} asti.",
+        "Kortet {code} är giltigt till {until}.",
+        "Card {code} is valid until {until}.",
+    ),
+    "box.not_valid": ("Kortti {code} ei kelpaa.", "Kortet {code} godkänns inte.", "Card {code} cannot be used."),
+    "box.was_valid_until": ("voimassa oli {until} asti", "giltigt till {until}", "valid until {until}"),
+    "box.record": ("Kirjaa käyttö", "Registrera användning", "Record a use"),
+    "box.performance": ("Esitys", "Föreställning", "Performance"),
+    "box.performance_list_unavailable": (
+        "Kirjoita esityksen tunnus (tällä kirjautumisella tallennetut ehdotetaan).",
+        "Skriv föreställningens id (de som sparats under den här inloggningen föreslås).",
+        "Type the performance id (those saved in this sign-in are suggested).",
+    ),
+    "box.adult": (
+        "Aikuisen lippu kortinhaltijalle",
+        "Vuxenbiljett för kortinnehavaren",
+        "Adult ticket for the card holder",
+    ),
+    "box.adult_yes": ("kyllä, 1 lippu", "ja, 1 biljett", "yes, 1 ticket"),
+    "box.adult_no": ("ei (vain lasten lippuja)", "nej (bara barnbiljetter)", "no (child tickets only)"),
+    "box.children": ("Lasten liput", "Barnbiljetter", "Child tickets"),
+    "box.children_hint": (
+        "Omat lapset ja lapsenlapset alle 18-vuotiaat samaan esitykseen. Ei kursseille.",
+        "Egna barn och barnbarn under 18 år till samma föreställning. Inte till kurser.",
+        "Own children and grandchildren under 18, to the same event. Not for courses.",
+    ),
+    "box.channel": ("Myyntikanava", "Försäljningskanal", "Sales channel"),
+    "box.record_submit": ("Kirjaa käyttö", "Registrera", "Record the use"),
+    "box.recorded": (
+        "Kirjattu: kortti {code}, aikuisia {adults}, lapsia {children}.",
+        "Registrerat: kort {code}, vuxna {adults}, barn {children}.",
+        "Recorded: card {code}, adults {adults}, children {children}.",
+    ),
+    "box.undone": (
+        "Käyttö peruttiin (kortti {code}).",
+        "Användningen ångrades (kort {code}).",
+        "The use was undone (card {code}).",
+    ),
+    "box.recent": ("Viimeksi kirjaamasi käytöt", "Dina senaste registreringar", "Your latest uses"),
+    "box.recent_caption": (
+        "Voit perua virheellisen kirjauksen.",
+        "Du kan ångra en felaktig registrering.",
+        "You can undo a mistaken use.",
+    ),
+    "box.no_recent": (
+        "Ei kirjauksia tällä kirjautumisella.",
+        "Inga registreringar under den här inloggningen.",
+        "No uses recorded in this sign-in.",
+    ),
+    "box.tickets": ("Liput", "Biljetter", "Tickets"),
+    "box.tickets_count": (
+        "aikuisia {adults}, lapsia {children}",
+        "vuxna {adults}, barn {children}",
+        "adults {adults}, children {children}",
+    ),
+    "box.actions": ("Toiminnot", "Åtgärder", "Actions"),
+    "box.undo": ("Peru", "Ångra", "Undo"),
+    "box.error.fields": (
+        "Tarkista koodi, esitys ja lippujen määrä (aikuisia 0 tai 1, lapsia 0–10).",
+        "Kontrollera koden, föreställningen och antalet biljetter (vuxna 0 eller 1, barn 0–10).",
+        "Check the code, the performance and the tickets (adults 0 or 1, children 0–10).",
+    ),
+    "box.error.no_tickets": ("Valitse vähintään yksi lippu.", "Välj minst en biljett.", "Choose at least one ticket."),
+    "undo.title": ("Peru käyttö", "Ångra användning", "Undo a use"),
+    "undo.question": (
+        "Perutaanko kortin {code} käyttö esitykseen {performance}? Paikka vapautuu muille kortinhaltijoille.",
+        "Ska användningen av kort {code} för föreställningen {performance} ångras? Platsen blir ledig för andra.",
+        "Undo the use of card {code} for performance {performance}? The place becomes free for other card holders.",
+    ),
+    "undo.confirm": ("Kyllä, peru käyttö", "Ja, ångra", "Yes, undo the use"),
+    "undo.keep": ("Ei, palaa takaisin", "Nej, gå tillbaka", "No, go back"),
+    # -- performances --------------------------------------------------------------------------
+    "perf.title": ("Esitykset", "Föreställningar", "Performances"),
+    "perf.list": ("Kohteesi esitykset", "Dina föreställningar", "Your performances"),
+    "perf.list_caption": (
+        "Esitykset ja Kaikukortti-lippujen yläraja",
+        "Föreställningar och övre gräns för kortbiljetter",
+        "Performances and their card-holder limit",
+    ),
+    "perf.list_unavailable": (
+        "Koko esitysluettelo ei ole vielä käytettävissä; alla ovat tällä kirjautumisella tallennetut.",
+        "Hela listan över föreställningar är inte tillgänglig ännu; nedan de som sparats under den här inloggningen.",
+        "The full performance list is not available yet; below are those saved in this sign-in.",
+    ),
+    "perf.none": ("Ei esityksiä vielä.", "Inga föreställningar ännu.", "No performances yet."),
+    "perf.new": ("Lisää tai muuta esitys", "Lägg till eller ändra en föreställning", "Add or change a performance"),
+    "perf.id": ("Esityksen tunnus", "Föreställningens id", "Performance id"),
+    "perf.id_hint": (
+        "Jätä tyhjäksi uudelle esitykselle; anna olemassa olevan tunnus muuttaaksesi sitä.",
+        "Lämna tomt för en ny föreställning; ange en befintligs id för att ändra den.",
+        "Leave empty for a new performance; give an existing one's id to change it.",
+    ),
+    "perf.name": ("Nimi", "Namn", "Name"),
+    "perf.starts_at": ("Alkaa", "Börjar", "Starts"),
+    "perf.kind": ("Laji", "Slag", "Kind"),
+    "perf.capacity": ("Paikkoja yhteensä", "Platser totalt", "Places in total"),
+    "perf.guest_producer": (
+        "Vierailevan tuottajan esitys",
+        "Gästande producents föreställning",
+        "Guest producer's performance",
+    ),
+    "perf.limit": ("Kaikukortti-lippujen yläraja", "Övre gräns för Kaikukortsbiljetter", "Card-holder limit"),
+    "perf.limit_hint": (
+        "Tyhjä = ei ylärajaa. Yläraja ei ole kiintiö: paikkoja ei varata kortinhaltijoille.",
+        "Tomt = ingen gräns. Gränsen är ingen kvot: inga platser reserveras.",
+        "Empty = no limit. The limit is not a quota: nothing is reserved for card holders.",
+    ),
+    "perf.minimum": (
+        "Pienin sallittu yläraja: {minimum} ({rule})",
+        "Lägsta tillåtna gräns: {minimum} ({rule})",
+        "Lowest limit allowed: {minimum} ({rule})",
+    ),
+    "perf.minimum_unknown": (
+        "Anna paikkamäärä, niin pienin sallittu yläraja näkyy tässä.",
+        "Ange antalet platser så visas den lägsta tillåtna gränsen här.",
+        "Enter the number of places to see the lowest limit allowed.",
+    ),
+    "perf.booking_days": (
+        "Varaus alkaa (päivää ennen)",
+        "Bokningen öppnar (dagar före)",
+        "Booking opens (days before)",
+    ),
+    "perf.booking_days_hint": (
+        "Enintään kuukausi ennen. Tyhjä = ei rajoitusta.",
+        "Högst en månad före. Tomt = ingen begränsning.",
+        "At most a month before. Empty = no restriction.",
+    ),
+    "perf.redeem_minutes": (
+        "Lunastus alkaa (minuuttia ennen)",
+        "Inlösen börjar (minuter före)",
+        "Redeeming opens (minutes before)",
+    ),
+    "perf.redeem_minutes_hint": (
+        "Esim. 30. Tyhjä = ei rajoitusta.",
+        "T.ex. 30. Tomt = ingen begränsning.",
+        "E.g. 30. Empty = no restriction.",
+    ),
+    "perf.submit": ("Tallenna esitys", "Spara föreställningen", "Save the performance"),
+    "perf.saved": (
+        "Esitys {name} tallennettu (tunnus {id}).",
+        "Föreställningen {name} sparad (id {id}).",
+        "Performance {name} saved (id {id}).",
+    ),
+    "perf.no_limit": ("ei ylärajaa", "ingen gräns", "no limit"),
+    "perf.card_holders": ("Kortinhaltijoita", "Kortinnehavare", "Card holders"),
+    # -- region --------------------------------------------------------------------------------
+    "region.title": (
+        "Alueen jakajat ja kohteet",
+        "Regionens utdelare och aktörer",
+        "The region's distributors and venues",
+    ),
+    "region.distributors": ("Jakajat", "Utdelare", "Distributors"),
+    "region.venues": ("Kulttuuri- ja liikuntakohteet", "Kultur- och idrottsaktörer", "Venues"),
+    "region.none": ("Ei vielä yhtään.", "Inga ännu.", "None yet."),
+    "region.list_unavailable": (
+        "Luettelo ei ole vielä käytettävissä.",
+        "Listan är inte tillgänglig ännu.",
+        "The list is not available yet.",
+    ),
+    "region.add_distributor": ("Lisää jakaja", "Lägg till utdelare", "Add a distributor"),
+    "region.add_venue": ("Lisää kohde", "Lägg till aktör", "Add a venue"),
+    "region.distributor_id": ("Jakajan tunnus", "Utdelarens id", "Distributor id"),
+    "region.venue_id": ("Kohteen tunnus", "Aktörens id", "Venue id"),
+    "region.id_hint": ("Kirjaimia, numeroita, - tai _.", "Bokstäver, siffror, - eller _.", "Letters, digits, - or _."),
+    "region.name": ("Nimi", "Namn", "Name"),
+    "region.category": ("Ala", "Område", "Field"),
+    "region.agencies": ("Lipunmyyntiyhtiöt", "Biljettbolag", "Ticket agencies"),
+    "region.agencies_hint": (
+        "Lipunmyyntiyhtiöiden tunnukset pilkuin eroteltuina (valinnainen).",
+        "Biljettbolagens id åtskilda med kommatecken (valfritt).",
+        "The ticket agencies' ids, separated by commas (optional).",
+    ),
+    "region.saved": ("{name} tallennettu.", "{name} sparad.", "{name} saved."),
+    "region.error.ids": (
+        "Anna tunnus (kirjaimia, numeroita, - tai _) ja nimi.",
+        "Ange id (bokstäver, siffror, - eller _) och namn.",
+        "Give an id (letters, digits, - or _) and a name.",
+    ),
+    # -- statistics ----------------------------------------------------------------------------
+    "stats.title": ("Alueen tilastot", "Regionens statistik", "Region statistics"),
+    "stats.period": ("Ajanjakso", "Period", "Period"),
+    "stats.period_hint": (
+        "Vuosi (2026) tai kuukausi (2026-03).",
+        "År (2026) eller månad (2026-03).",
+        "A year (2026) or a month (2026-03).",
+    ),
+    "stats.show": ("Näytä", "Visa", "Show"),
+    "stats.figures": ("Luvut: {period}", "Siffror: {period}", "Figures: {period}"),
+    "stats.figures_caption": ("Tunnusluvut {period}", "Nyckeltal {period}", "Key figures {period}"),
+    "stats.no_figures": ("Lukuja ei ole saatavilla.", "Inga siffror finns tillgängliga.", "No figures are available."),
+    "stats.annual_report": ("Vuosiraportti {year}", "Årsrapport {year}", "Annual report {year}"),
+    "stats.download_csv": (
+        "Lataa vuosiraportti {year} (CSV)",
+        "Ladda ner årsrapporten {year} (CSV)",
+        "Download the {year} annual report (CSV)",
+    ),
+    "stats.download_xlsx": (
+        "Lataa vuosiraportti {year} (Excel)",
+        "Ladda ner årsrapporten {year} (Excel)",
+        "Download the {year} annual report (Excel)",
+    ),
+    "stats.by_month": ("{figure} kuukausittain {year}", "{figure} per månad {year}", "{figure} by month, {year}"),
+    "stats.group": ("Ryhmä", "Grupp", "Group"),
+    "stats.value": ("Määrä", "Antal", "Number"),
+    "stats.chart": ("Pylväs", "Stapel", "Bar"),
+    "stats.suppressed": (
+        "Piilotettu, jotta ketään ei voi tunnistaa (alle 5 henkilöä tai sellaisen solun laskettavissa)",
+        "Dold så att ingen kan identifieras (färre än 5 personer eller skulle avslöja en sådan cell)",
+        "Hidden so that no one can be singled out (fewer than 5 people, or would reveal such a cell)",
+    ),
+    "stats.suppressed_short": ("piilotettu", "dold", "hidden"),
+    "figure.cards_issued": ("Myönnetyt kortit", "Beviljade kort", "Cards granted"),
+    "figure.cards_active": ("Voimassa olevat kortit", "Giltiga kort", "Cards valid"),
+    "figure.redemptions": ("Käyttökerrat", "Användningar", "Uses"),
+    "figure.adult_tickets": ("Aikuisten liput", "Vuxenbiljetter", "Adult tickets"),
+    "figure.child_tickets": ("Lasten liput", "Barnbiljetter", "Child tickets"),
+    "figure.course_places": ("Kurssipaikat", "Kursplatser", "Course places"),
+    "figure.distinct_cards_used": ("Käytetyt kortit", "Använda kort", "Cards used"),
+    "figure.usage_rate": ("Käyttöaste", "Användningsgrad", "Usage rate"),
+    "figure.holders_by_age_group": (
+        "Kortinhaltijat ikäryhmittäin",
+        "Kortinnehavare per åldersgrupp",
+        "Holders by age group",
+    ),
+    "figure.holders_by_gender": ("Kortinhaltijat sukupuolen mukaan", "Kortinnehavare per kön", "Holders by gender"),
+    "figure.holders_by_mother_tongue": (
+        "Kortinhaltijat äidinkielen mukaan",
+        "Kortinnehavare per modersmål",
+        "Holders by mother tongue",
+    ),
+    "figure.holders_by_life_situation": (
+        "Kortinhaltijat elämäntilanteen mukaan",
+        "Kortinnehavare per livssituation",
+        "Holders by life situation",
+    ),
+    "figure.redemptions_by_venue_category": ("Käyttökerrat aloittain", "Användningar per område", "Uses by field"),
+    "national.title": ("Valtakunnallinen näkymä", "Riksomfattande översikt", "National dashboard"),
+    "national.suppression": (
+        "Solut, joissa on alle viisi henkilöä (ja ne, joista sellaisen voisi laskea), on piilotettu, jotta ketään ei voi tunnistaa.",
+        "Celler med färre än fem personer (och de som skulle avslöja en sådan) är dolda så att ingen kan identifieras.",
+        "Cells with fewer than five people (and those that would reveal one) are hidden so that no one can be singled out.",
+    ),
+    "national.add_region": ("Lisää alue", "Lägg till region", "Add a region"),
+    "national.region_id": ("Alueen tunnus", "Regionens id", "Region id"),
+    "national.trial_ends_on": ("Kokeilu päättyy", "Försöket slutar", "Trial ends on"),
+    "national.trial_hint": (
+        "Vain kokeilualueille: kortit ovat voimassa enintään tähän päivään.",
+        "Endast för försöksregioner: korten gäller högst till detta datum.",
+        "Trial regions only: cards are valid until this day at the latest.",
+    ),
+}
+
+_INDEX = {"fi": 0, "sv": 1, "en": 2}
+
+
+def choose_language(asked: str | None, cookie: str | None, accept_language: str | None) -> Lang:
+    """`?lang=` first, then the remembered choice, then the browser's preference (by its q order)."""
+    for candidate in (asked, cookie):
+        if candidate in LANGS:
+            return candidate
+    preferences: list[tuple[float, str]] = []
+    for index, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        preferences.append((-quality + index * 1e-6, tag.split("-")[0].lower()))
+    for _, tag in sorted(preferences):
+        if tag in LANGS:
+            return tag
+    return DEFAULT_LANG
+
+
+def translate(lang: str, key: str, **values: Any) -> str:
+    """The text of `key` in `lang`; a missing key shows itself (a test keeps the catalogue complete)."""
+    entry = M.get(key)
+    if entry is None:
+        return key
+    text = entry[_INDEX.get(lang, 0)]
+    return text.format(**values) if values else text
+
+
+def reason_text(lang: str, reason: str) -> str:
+    """A rejection code in plain words; an unknown code still names itself, never a stack trace."""
+    key = f"reason.{reason}"
+    return translate(lang, key) if key in M else translate(lang, "reason.other", code=reason)
+
+
+REJECTION_REASONS: tuple[str, ...] = tuple(r.value for r in RejectionReason)

@@ -1,0 +1,274 @@
+"""Regional coordinators (distributors, venues, the region's statistics and annual report) and the national office."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from kaiku_contracts.enums import VenueCategory
+from kaiku_runtime.auth import Role
+
+from kaiku_portal.accounts import Session
+from kaiku_portal.domain.charts import annual_rows, bars, monthly
+from kaiku_portal.domain.formats import current_year, valid_period
+from kaiku_portal.pages.common import items, listing_unavailable
+from kaiku_portal.upstream import Download, Rejection
+from kaiku_portal.web import CurrentServices, checked_form, field, render, role
+
+router = APIRouter()
+Coordinator = Annotated[Session, role(Role.REGION_ADMIN)]
+National = Annotated[Session, role(Role.NATIONAL)]
+BREAKDOWNS = (
+    "holders_by_age_group", "holders_by_gender", "holders_by_mother_tongue", "holders_by_life_situation",
+    "redemptions_by_venue_category",
+)  # fmt: skip
+FIGURES = (
+    "cards_issued", "cards_active", "redemptions", "adult_tickets", "child_tickets", "course_places",
+    "distinct_cards_used",
+)  # fmt: skip
+ID_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+async def _listing(
+    services: CurrentServices, session: Session, service: Any, path: str, key: str
+) -> tuple[list[dict[str, Any]], bool]:
+    try:
+        return items(await services.get(session.person, service, path, region_id=session.person.region_id), key), True
+    except Rejection as rejection:
+        if listing_unavailable(rejection):
+            return [], False
+        raise
+
+
+async def _region_page(
+    request: Request, session: Session, services: CurrentServices, *, status: int = 200, **context: Any
+) -> Response:
+    rejection = context.pop("rejection", None)
+    try:
+        distributors, distributors_listed = await _listing(
+            services, session, "issuance", "/v1/distributors", "distributors"
+        )
+        venues, venues_listed = await _listing(services, session, "usage", "/v1/venues", "venues")
+    except Rejection as refused:
+        distributors, venues, distributors_listed, venues_listed = [], [], True, True
+        rejection = rejection or refused
+    return render(
+        request,
+        "region.html",
+        "region.title",
+        status=status,
+        distributors=distributors,
+        venues=venues,
+        distributors_listed=distributors_listed,
+        venues_listed=venues_listed,
+        categories=[c.value for c in VenueCategory],
+        rejection=rejection,
+        **context,
+    )
+
+
+@router.get("/region")
+async def region(request: Request, session: Coordinator, services: CurrentServices) -> Response:
+    return await _region_page(request, session, services)
+
+
+def _valid_id(value: str) -> bool:
+    return 0 < len(value) <= 64 and set(value) <= ID_CHARS
+
+
+@router.post("/region/distributors")
+async def add_distributor(request: Request, session: Coordinator, services: CurrentServices) -> Response:
+    form = await checked_form(request)
+    distributor_id, name = field(form, "distributor_id"), field(form, "name")
+    if not _valid_id(distributor_id) or not name:
+        return await _region_page(request, session, services, status=422, error_key="region.error.ids")
+    body = {"distributor_id": distributor_id, "region_id": session.person.region_id, "name": name}
+    try:
+        await services.post(session.person, "issuance", "/v1/distributors", body)
+    except Rejection as rejection:
+        return await _region_page(request, session, services, status=rejection.status, rejection=rejection)
+    return await _region_page(request, session, services, saved=name)
+
+
+@router.post("/region/venues")
+async def add_venue(request: Request, session: Coordinator, services: CurrentServices) -> Response:
+    form = await checked_form(request)
+    venue_id, name, category = field(form, "venue_id"), field(form, "name"), field(form, "category")
+    agencies = [a.strip() for a in field(form, "agencies").replace(";", ",").split(",") if a.strip()]
+    if (
+        not _valid_id(venue_id)
+        or not name
+        or category not in {c.value for c in VenueCategory}
+        or not all(map(_valid_id, agencies))
+    ):
+        return await _region_page(request, session, services, status=422, error_key="region.error.ids")
+    body = {
+        "venue_id": venue_id,
+        "region_id": session.person.region_id,
+        "name": name,
+        "category": category,
+        "agencies": agencies,
+    }
+    try:
+        await services.post(session.person, "usage", "/v1/venues", body)
+    except Rejection as rejection:
+        return await _region_page(request, session, services, status=rejection.status, rejection=rejection)
+    return await _region_page(request, session, services, saved=name)
+
+
+def _stats_context(figures: dict[str, Any] | None) -> dict[str, Any]:
+    figures = figures or {}
+    return {
+        "figures": [(key, figures.get(key)) for key in FIGURES],
+        "usage_rate": figures.get("usage_rate"),
+        "charts": [(key, bars(figures.get(key))) for key in BREAKDOWNS if figures.get(key)],
+    }
+
+
+@router.get("/region/stats")
+async def region_stats(request: Request, session: Coordinator, services: CurrentServices, period: str = "") -> Response:
+    period = period if valid_period(period) else str(current_year())
+    year = period[:4]
+    rejection: Rejection | None = None
+    figures: dict[str, Any] | None = None
+    try:
+        figures = await services.get(
+            session.person, "stats", f"/v1/stats/regions/{session.person.region_id}", period=period
+        )
+    except Rejection as refused:
+        rejection = refused
+    months: list[Any] = []
+    try:
+        report = await services.download(
+            session.person, "stats", "/v1/reports/annual", region_id=session.person.region_id, year=year, format="csv"
+        )
+        rows = annual_rows(report.content)
+        months = [(column, monthly(rows, column)) for column in ("redemptions", "cards_issued")]
+    except (Rejection, ValueError, UnicodeDecodeError):
+        months = []  # the figures above still show; the monthly chart needs the annual report
+    return render(
+        request,
+        "region_stats.html",
+        "stats.title",
+        period=period,
+        year=year,
+        months=months,
+        rejection=rejection,
+        has_figures=figures is not None,
+        **_stats_context(figures),
+    )
+
+
+@router.get("/region/report")
+async def annual_report(
+    request: Request, session: Coordinator, services: CurrentServices, year: str = "", format: str = "csv"
+) -> Response:
+    year = year if valid_period(year) and len(year) == 4 else str(current_year())
+    fmt = "xlsx" if format == "xlsx" else "csv"
+    try:
+        report: Download = await services.download(
+            session.person, "stats", "/v1/reports/annual", region_id=session.person.region_id, year=year, format=fmt
+        )
+    except Rejection as rejection:
+        return render(
+            request,
+            "region_stats.html",
+            "stats.title",
+            status=rejection.status,
+            period=year,
+            year=year,
+            months=[],
+            rejection=rejection,
+            has_figures=False,
+            **_stats_context(None),
+        )
+    filename = report.filename or f"kaikukortti-{session.person.region_id}-{year}.{fmt}"
+    return Response(
+        report.content,
+        media_type=report.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/national")
+async def national(request: Request, session: National, services: CurrentServices, period: str = "") -> Response:
+    period = period if valid_period(period) else str(current_year())
+    figures: dict[str, Any] | None = None
+    rejection: Rejection | None = None
+    try:
+        figures = await services.get(session.person, "stats", "/v1/stats/national", period=period)
+    except Rejection as refused:
+        rejection = refused
+    return render(
+        request,
+        "national.html",
+        "national.title",
+        period=period,
+        rejection=rejection,
+        has_figures=figures is not None,
+        **_stats_context(figures),
+    )
+
+
+@router.get("/national/report")
+async def national_report(
+    request: Request,
+    session: National,
+    services: CurrentServices,
+    year: str = "",
+    format: str = "csv",
+) -> Response:
+    """The country's annual report (holder breakdowns suppressed, as published)."""
+    year = year if valid_period(year) and len(year) == 4 else str(current_year())
+    fmt = "xlsx" if format == "xlsx" else "csv"
+    try:
+        report = await services.download(session.person, "stats", "/v1/reports/annual", year=year, format=fmt)
+    except Rejection as rejection:
+        return render(
+            request, "national.html", "national.title", status=rejection.status, period=year, has_figures=False,
+            rejection=rejection, **_stats_context(None),
+        )  # fmt: skip
+    filename = report.filename or f"kaikukortti-national-{year}.{fmt}"
+    return Response(
+        report.content,
+        media_type=report.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.post("/national/regions")
+async def add_region(request: Request, session: National, services: CurrentServices) -> Response:
+    form = await checked_form(request)
+    region_id, name, trial = field(form, "region_id"), field(form, "name"), field(form, "trial_ends_on")
+    period = str(current_year())
+    if not _valid_id(region_id) or not name:
+        return render(
+            request,
+            "national.html",
+            "national.title",
+            status=422,
+            period=period,
+            has_figures=False,
+            error_key="region.error.ids",
+            **_stats_context(None),
+        )
+    body: dict[str, Any] = {"region_id": region_id, "name": name}
+    if trial:
+        body["trial_ends_on"] = trial
+    try:
+        await services.post(session.person, "issuance", "/v1/regions", body)
+    except Rejection as rejection:
+        return render(
+            request,
+            "national.html",
+            "national.title",
+            status=rejection.status,
+            period=period,
+            has_figures=False,
+            rejection=rejection,
+            **_stats_context(None),
+        )
+    return render(
+        request, "national.html", "national.title", period=period, has_figures=False, saved=name, **_stats_context(None)
+    )

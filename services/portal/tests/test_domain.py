@@ -1,0 +1,102 @@
+"""The portal's pure helpers: scanned codes, languages, dates, charts, the limit's minimum text."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from kaiku_portal.domain.charts import annual_rows, bars, monthly
+from kaiku_portal.domain.codes import normalise_card_code
+from kaiku_portal.domain.formats import local_datetime, show_date, show_rate, valid_period
+from kaiku_portal.domain.throttle import SignInThrottle
+from kaiku_portal.i18n import choose_language
+from kaiku_portal.pages.venue import minimum_text
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("e1234", "E1234"),
+        ("  E 2251\n", "E2251"),
+        ("https://kaikukortti.fi/k/e2251/", "E2251"),
+        ("10142", "10142"),
+        ("AB-12", "AB-12"),
+    ],
+)
+def test_scanner_and_keyboard_input_becomes_the_registers_code(typed: str, code: str):
+    assert normalise_card_code(typed) == code
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "E12€4", "Ä1234", "X" * 21, "E1234;DROP"])
+def test_what_cannot_be_a_card_code_is_refused(typed: str):
+    assert normalise_card_code(typed) is None
+
+
+def test_language_query_beats_cookie_beats_browser():
+    assert choose_language("sv", "en", "fi") == "sv"
+    assert choose_language(None, "en", "sv-FI,sv;q=0.9") == "en"
+    assert choose_language("de", None, "de-DE,sv;q=0.8,en;q=0.5") == "sv"
+    assert choose_language(None, None, "en;q=0.3,fi;q=0.9") == "fi"
+    assert choose_language(None, "xx", None) == "fi"  # Finnish unless told otherwise
+
+
+def test_dates_are_written_the_finnish_way():
+    assert show_date("2027-11-22") == "22.11.2027"
+    assert show_date(date(2026, 3, 1)) == "1.3.2026"
+    assert show_date(None) == ""
+    assert show_rate(0.1234) == "12,3 %"
+
+
+def test_a_datetime_local_field_is_helsinki_time():
+    moment = local_datetime("2026-06-01T19:00")
+    assert moment is not None
+    assert moment.utcoffset() is not None
+    assert moment.utcoffset().total_seconds() == 3 * 3600  # EEST in June
+    assert local_datetime("tomorrow") is None
+
+
+def test_periods_are_years_or_months():
+    assert valid_period("2026")
+    assert valid_period("2026-03")
+    assert not valid_period("2026-13")
+    assert not valid_period("26")
+    assert not valid_period("2026-3")
+
+
+def test_bars_scale_to_the_largest_value_and_keep_suppressed_cells():
+    chart = bars({"16-29": 10, "30-44": 5, "45-64": None})
+    assert [(b.label, b.value, b.percent) for b in chart] == [
+        ("16-29", 10, 100.0),
+        ("30-44", 5, 50.0),
+        ("45-64", None, 0.0),
+    ]
+
+
+def test_monthly_chart_reads_the_annual_report_without_the_total_row():
+    report = b"period,cards_issued,redemptions,usage_rate\n2026-01,3,2,0.5\n2026-02,0,4,0.25\n2026,3,6,0.4\n"
+    chart = monthly(annual_rows(report), "redemptions")
+    assert [(b.label, b.value) for b in chart] == [("2026-01", 2), ("2026-02", 4)]
+
+
+def test_the_limit_minimum_follows_the_usage_rule_as_the_clerk_types():
+    # §7.2.2: 5 % of 120 places rounded up = 6; a course may be capped at 2; unknown capacity asks for it
+    assert minimum_text("en", 120, "performance", False) == "Lowest limit allowed: 6 (§7.2.2)"
+    assert minimum_text("fi", 40, "course", False) == "Pienin sallittu yläraja: 2 (§7.2.2)"
+    assert minimum_text("sv", None, "performance", False).startswith("Ange antalet platser")
+
+
+def test_password_guessing_is_slowed_per_username():
+    now = [1000.0]
+    throttle = SignInThrottle(max_failures=3, window_seconds=60, clock=lambda: now[0])
+    for _ in range(3):
+        assert not throttle.blocked("maija")
+        throttle.failed("maija")
+    assert throttle.blocked("maija")
+    assert not throttle.blocked("liisa")  # others are not affected
+    now[0] += 61
+    assert not throttle.blocked("maija")  # the window passed
+    throttle.failed("maija")
+    throttle.succeeded("maija")
+    assert not throttle.blocked("maija")

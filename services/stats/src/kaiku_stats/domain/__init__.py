@@ -1,0 +1,1 @@
+"""Stats domain: pure aggregation and suppression rules."""

@@ -1,0 +1,186 @@
+"""Rebuild: drop the projections and replay `kaiku.cards.v1` and `kaiku.redemptions.v1` from the beginning.
+
+Reads with a raw aiokafka consumer (no group, nothing committed) up to the end offsets seen at the
+start, and applies every batch through the SAME consumer path as the live service (decode,
+de-duplication by event_id in `processed_events`, the same handlers). Run it while the service is
+stopped (docs/stats.md "Rebuild"); when the service starts again, its consumer groups resume
+from their committed offsets and every event the rebuild already applied is skipped by event_id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.structs import ConsumerRecord
+from kaiku_contracts.cards import CardEvent
+from kaiku_contracts.redemptions import RedemptionEvent
+from kaiku_contracts.topics import Topics
+from kaiku_runtime.consumer import BatchConsumer, DeadLetters
+from kaiku_runtime.db import apply_migrations, create_pool, ensure_database
+from kaiku_runtime.logging import get_logger
+from pydantic import TypeAdapter
+
+from kaiku_stats.app import MIGRATIONS
+from kaiku_stats.handlers import (
+    CARDS_CONSUMER,
+    PROJECTION_CONSUMERS,
+    PROJECTION_TABLES,
+    REDEMPTIONS_CONSUMER,
+    apply_card_events,
+    apply_redemption_events,
+)
+
+log = get_logger(__name__)
+MAX_IDLE_POLLS = 10
+"""Polls (of up to 200 ms) without a record after which a partition whose end is unknown counts as read."""
+
+
+class SkippedDeadLetters(DeadLetters):
+    """The live consumer already dead-lettered these records once: a replay only counts them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def send(self, records: list[tuple[ConsumerRecord[Any, Any], str]]) -> None:
+        self.count += len(records)
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildResult:
+    records: int
+    undecodable: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.records / self.seconds if self.seconds > 0 else 0.0
+
+
+def projection_consumers(
+    pool: asyncpg.Pool, dead_letters: DeadLetters, *, cards_topic: str, redemptions_topic: str
+) -> dict[str, BatchConsumer[Any]]:
+    """The live service's two consumers, pointed at `pool` (the rebuild and the benchmark use them)."""
+    return {
+        cards_topic: BatchConsumer(
+            name=CARDS_CONSUMER,
+            topic=cards_topic,
+            adapter=TypeAdapter(CardEvent),
+            handler=apply_card_events,
+            pool_getter=lambda: pool,
+            dead_letters_getter=lambda: dead_letters,
+        ),
+        redemptions_topic: BatchConsumer(
+            name=REDEMPTIONS_CONSUMER,
+            topic=redemptions_topic,
+            adapter=TypeAdapter(RedemptionEvent),
+            handler=apply_redemption_events,
+            pool_getter=lambda: pool,
+            dead_letters_getter=lambda: dead_letters,
+        ),
+    }
+
+
+async def drop_projections(conn: asyncpg.Connection) -> None:
+    async with conn.transaction():
+        await conn.execute(f"TRUNCATE {', '.join(PROJECTION_TABLES)}, snapshot_dirty")
+        ours = list(PROJECTION_CONSUMERS)
+        others = await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM processed_events WHERE consumer <> ALL($1::text[]))", ours
+        )
+        if others:
+            await conn.execute("DELETE FROM processed_events WHERE consumer = ANY($1::text[])", ours)
+        else:  # only the projections' records: truncate, so the replay does not insert into a bloated index
+            await conn.execute("TRUNCATE processed_events")
+
+
+async def replay(
+    pool: asyncpg.Pool,
+    bootstrap: str,
+    *,
+    topics: Sequence[str] = (Topics.CARDS, Topics.REDEMPTIONS),
+    batch_size: int = 2000,
+) -> RebuildResult:
+    started = time.perf_counter()
+    dead_letters = SkippedDeadLetters()
+    cards_topic, redemptions_topic = topics
+    consumers = projection_consumers(pool, dead_letters, cards_topic=cards_topic, redemptions_topic=redemptions_topic)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=50,
+        max_partition_fetch_bytes=4 * 1024 * 1024,
+    )
+    await consumer.start()
+    records_seen = 0
+    try:
+        partitions: list[TopicPartition] = []
+        for topic in topics:
+            found = consumer.partitions_for_topic(topic)
+            if not found:
+                await consumer._client.force_metadata_update()
+                found = consumer.partitions_for_topic(topic) or set()
+            partitions += [TopicPartition(topic, p) for p in sorted(found)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        # The end of each partition is its high watermark as the fetch responses report it
+        # (the local broker answers ListOffsets wrongly, so `end_offsets` is not used).
+        idle_polls = 0
+        pending: dict[str, list[ConsumerRecord[Any, Any]]] = defaultdict(list)
+
+        async def flush(topic: str) -> int:
+            records = pending.pop(topic, [])
+            if records:
+                await consumers[topic].apply(records)
+            return len(records)
+
+        while idle_polls < MAX_IDLE_POLLS:
+            fetched = await consumer.getmany(*partitions, timeout_ms=200, max_records=batch_size)
+            for tp, records in fetched.items():
+                pending[tp.topic].extend(records)
+            # a fetch brings a few records per partition: gather full batches, so few transactions
+            for topic in [t for t, records in pending.items() if len(records) >= batch_size]:
+                records_seen += await flush(topic)
+            idle_polls = 0 if fetched else idle_polls + 1
+            caught_up = True
+            for tp in partitions:
+                highwater = consumer.highwater(tp)
+                if highwater is None or await consumer.position(tp) < highwater:
+                    caught_up = False
+            if caught_up or not fetched:
+                for topic in list(pending):
+                    records_seen += await flush(topic)
+            if caught_up:
+                break
+    finally:
+        await consumer.stop()
+    return RebuildResult(records_seen, dead_letters.count, time.perf_counter() - started)
+
+
+async def rebuild(
+    database_url: str,
+    bootstrap: str,
+    *,
+    topics: Sequence[str] = (Topics.CARDS, Topics.REDEMPTIONS),
+    batch_size: int = 2000,
+) -> RebuildResult:
+    """Drop the projections and replay `topics` (cards topic, redemptions topic) into `database_url`."""
+    await ensure_database(database_url)
+    await asyncio.to_thread(apply_migrations, database_url, MIGRATIONS)
+    pool = await create_pool(database_url, min_size=1, max_size=4)
+    try:
+        async with pool.acquire() as conn:
+            await drop_projections(conn)
+        result = await replay(pool, bootstrap, topics=topics, batch_size=batch_size)
+    finally:
+        await pool.close()
+    log.info("projections_rebuilt", records=result.records, seconds=round(result.seconds, 2))
+    return result

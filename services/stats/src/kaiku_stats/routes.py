@@ -1,0 +1,189 @@
+"""HTTP routes of stats (INTERFACE.md), scoped by role.
+
+A venue sees only its own site, a distributor only its own cards, a region admin only its region
+(exact figures of its own scope); the national office sees everything with holder breakdowns
+suppressed, since its figures are published onwards (§12).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from kaiku_contracts.enums import RejectionReason
+from kaiku_contracts.envelope import EntityId
+from kaiku_contracts.stats import Period
+from kaiku_runtime.auth import CurrentPrincipal, Principal, Role
+from kaiku_runtime.errors import ApiError
+from kaiku_runtime.service import KaikuService
+
+from kaiku_stats import queries, report
+from kaiku_stats.domain.figures import Figures
+from kaiku_stats.domain.periods import today_in_helsinki
+from kaiku_stats.settings import StatsSettings
+
+router = APIRouter(prefix="/v1", tags=["stats"])
+
+VENUE_FIELDS = (
+    "period",
+    "redemptions",
+    "adult_tickets",
+    "child_tickets",
+    "course_places",
+    "distinct_cards_used",
+    "uses_of_cards_from_other_regions",
+    "redemptions_by_venue_category",
+)
+
+
+def get_service(request: Request) -> KaikuService:
+    service: KaikuService = request.app.state.service
+    return service
+
+
+def get_k(request: Request) -> int:
+    settings = request.app.state.settings
+    if not isinstance(settings, StatsSettings):
+        settings = StatsSettings()
+    k: int = settings.stats_suppression_k
+    return k
+
+
+Service = Annotated[KaikuService, Depends(get_service)]
+K = Annotated[int, Depends(get_k)]
+PeriodQuery = Annotated[Period, Query(description="`YYYY` or `YYYY-MM` (Europe/Helsinki)", examples=["2026-03"])]
+
+
+def _view(result: Figures, *, exact: bool, k: int, **extra: Any) -> dict[str, Any]:
+    body = result.exact() if exact else result.published(k)
+    body.update(extra)
+    return body
+
+
+@router.get("/stats/national", summary="Country figures of a period (holder breakdowns suppressed)")
+async def national(principal: CurrentPrincipal, service: Service, k: K, period: PeriodQuery) -> dict[str, Any]:
+    principal.require_role(Role.NATIONAL, what="read national statistics")
+    async with service.pool.acquire() as conn:
+        result = await queries.figures(conn, queries.national_scope(), period, today_in_helsinki())
+    return _view(result, exact=False, k=k, scope="national")
+
+
+@router.get("/stats/regions/{region_id}", summary="A region's figures: its venues' uses and the cards it issued")
+async def region(
+    region_id: EntityId, principal: CurrentPrincipal, service: Service, k: K, period: PeriodQuery
+) -> dict[str, Any]:
+    if not (principal.role is Role.NATIONAL or principal.is_region_admin_of(region_id)):
+        raise principal.forbid(f"read the statistics of region {region_id}")
+    async with service.pool.acquire() as conn:
+        result = await queries.figures(conn, queries.region_scope(region_id), period, today_in_helsinki())
+    return _view(result, exact=principal.role is Role.REGION_ADMIN, k=k, scope="region", region_id=region_id)
+
+
+@router.get("/stats/venues/{venue_id}", summary="A venue's usage of its own site, per performance")
+async def venue(
+    venue_id: EntityId,
+    principal: CurrentPrincipal,
+    service: Service,
+    k: K,
+    period: PeriodQuery,
+    performance_id: Annotated[EntityId | None, Query(description="only this performance")] = None,
+) -> dict[str, Any]:
+    async with service.pool.acquire() as conn:
+        venue_region = await queries.venue_region(conn, venue_id)
+        allowed = (
+            principal.role is Role.NATIONAL
+            or (principal.role is Role.VENUE and principal.org == venue_id)
+            or (principal.role is Role.REGION_ADMIN and venue_region in (None, principal.region))
+        )
+        if not allowed:
+            raise principal.forbid(f"read the statistics of venue {venue_id}")
+        scope = queries.venue_scope(venue_id, performance_id)
+        result = await queries.figures(conn, scope, period, today_in_helsinki())
+        performances = await queries.uses_by_performance(conn, venue_id, period)
+    body = result.exact()
+    out = {name: body[name] for name in VENUE_FIELDS}
+    if performance_id is not None:
+        performances = [p for p in performances if p["performance_id"] == performance_id]
+    out.update(scope="venue", venue_id=venue_id, region_id=venue_region, performance_id=performance_id)
+    out["performances"] = performances
+    return out
+
+
+@router.get("/stats/distributors/{distributor_id}", summary="Figures of the cards a distributor (or branch) issued")
+async def distributor(
+    distributor_id: EntityId,
+    principal: CurrentPrincipal,
+    service: Service,
+    k: K,
+    period: PeriodQuery,
+    branch_id: Annotated[EntityId | None, Query(description="only this branch's cards")] = None,
+) -> dict[str, Any]:
+    async with service.pool.acquire() as conn:
+        distributor_region = await queries.distributor_region(conn, distributor_id)
+        own = principal.role is Role.DISTRIBUTOR and principal.org == distributor_id
+        admin = principal.role is Role.REGION_ADMIN and distributor_region in (None, principal.region)
+        if not (own or admin or principal.role is Role.NATIONAL):
+            raise principal.forbid(f"read the statistics of distributor {distributor_id}")
+        scope = queries.distributor_scope(distributor_id, branch_id)
+        result = await queries.figures(conn, scope, period, today_in_helsinki())
+        branches = await queries.uses_by_branch(conn, distributor_id, period)
+    return _view(
+        result,
+        exact=principal.role is not Role.NATIONAL,
+        k=k,
+        scope="distributor",
+        distributor_id=distributor_id,
+        branch_id=branch_id,
+        region_id=distributor_region,
+        branches=branches,
+    )
+
+
+class ReportFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+    HTML = "html"
+
+
+@router.get(
+    "/reports/annual",
+    summary="Annual report of a region or (without region_id) the country: CSV, XLSX or printable HTML",
+    responses={200: {"content": {"text/csv": {}, "text/html": {}, "application/vnd.ms-excel": {}}}},
+)
+async def annual_report(
+    principal: CurrentPrincipal,
+    service: Service,
+    k: K,
+    year: Annotated[int, Query(ge=1900, le=2100)],
+    region_id: Annotated[EntityId | None, Query(description="omit for the whole country (national only)")] = None,
+    format: Annotated[ReportFormat, Query()] = ReportFormat.CSV,
+) -> Response:
+    _check_report_access(principal, region_id)
+    async with service.pool.acquire() as conn:
+        built = await report.build_report(conn, region_id, year, today_in_helsinki(), k)
+    name = f"kaikukortti-{region_id or 'national'}-{year}"
+    if format is ReportFormat.CSV:
+        return Response(
+            report.to_csv(built),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if format is ReportFormat.XLSX:
+        return Response(
+            report.to_xlsx(built),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+    return Response(report.to_html(built), media_type="text/html; charset=utf-8")
+
+
+def _check_report_access(principal: Principal, region_id: str | None) -> None:
+    if principal.role is Role.NATIONAL:
+        return
+    if region_id is None:
+        if principal.role is Role.REGION_ADMIN:
+            raise ApiError(RejectionReason.INVALID_REQUEST, "region_id is required: a region admin reports its region")
+        raise principal.forbid("read the national annual report")
+    if not principal.is_region_admin_of(region_id):
+        raise principal.forbid(f"read the annual report of region {region_id}")

@@ -1,0 +1,141 @@
+"""Event handlers of usage: plain functions, the connection's transaction is the consumer's."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import asyncpg
+from kaiku_contracts.cards import CardIssued, CardRevoked
+from kaiku_contracts.enums import RejectionReason
+from kaiku_contracts.envelope import Event
+from kaiku_contracts.redemptions import AgencyRedemptionSubmission, RedemptionAccepted, RedemptionRejected
+from kaiku_contracts.topics import Topics
+from kaiku_runtime.consumer import Delivered
+from kaiku_runtime.logging import get_logger
+from kaiku_runtime.outbox import enqueue_many
+
+from kaiku_usage.domain.redemption import RedemptionRequest
+from kaiku_usage.domain.signatures import SIGNATURE_HEADER, SignatureCheck, check_signature
+from kaiku_usage.metrics import AGENCY_UNSIGNED_MESSAGES
+from kaiku_usage.redeeming import Outcome, redeem_many
+
+log = get_logger(__name__)
+
+
+async def apply_card_events(conn: asyncpg.Connection, batch: list[Delivered[CardIssued | CardRevoked]]) -> None:
+    for delivered in batch:
+        event = delivered.event
+        if isinstance(event, CardIssued):
+            await conn.execute(
+                "INSERT INTO cards (card_code, card_type, region_id, distributor_id, issued_on, valid_until)"
+                " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (card_code) DO UPDATE SET"
+                " card_type = EXCLUDED.card_type, region_id = EXCLUDED.region_id,"
+                " distributor_id = EXCLUDED.distributor_id, issued_on = EXCLUDED.issued_on,"
+                " valid_until = EXCLUDED.valid_until",
+                event.card_code,
+                event.card_type.value,
+                event.region_id,
+                event.distributor_id,
+                event.issued_on,
+                event.valid_until,
+            )
+        else:
+            await conn.execute(
+                "UPDATE cards SET revoked_on = $2, revocation_reason = $3 WHERE card_code = $1",
+                event.card_code,
+                event.revoked_on,
+                event.reason.value,
+            )
+
+
+def _header(delivered: Delivered[AgencyRedemptionSubmission], name: str) -> str | None:
+    for key, value in delivered.record.headers or ():
+        if key.lower() == name and value is not None:
+            return bytes(value).decode(errors="replace")
+    return None
+
+
+async def _authorise(
+    conn: asyncpg.Connection, batch: list[Delivered[AgencyRedemptionSubmission]]
+) -> dict[int, SignatureCheck]:
+    """Signature check per message (by position in the batch): an agency with a key must sign."""
+    agency_ids = sorted({d.event.agency_id for d in batch})
+    rows = await conn.fetch("SELECT agency_id, signing_key FROM agencies WHERE agency_id = ANY($1::text[])", agency_ids)
+    keys: dict[str, str | None] = {row["agency_id"]: row["signing_key"] for row in rows}
+    return {
+        index: check_signature(keys.get(d.event.agency_id), d.record.value or b"", _header(d, SIGNATURE_HEADER))
+        for index, d in enumerate(batch)
+    }
+
+
+async def apply_agency_submissions(
+    conn: asyncpg.Connection, batch: list[Delivered[AgencyRedemptionSubmission]]
+) -> None:
+    """Judge each agency submission like an HTTP use; answer each on kaiku.redemption-outcomes.v1.
+
+    De-duplicated by `redemption_id` (a retry may carry a new `event_id`): a replayed accepted use is
+    answered `RedemptionAccepted` again and recorded once. The outcomes go through the outbox in this
+    same transaction, so an answer is published exactly when its effect is committed.
+    """
+    checks = await _authorise(conn, batch)
+    requests = [
+        RedemptionRequest(
+            redemption_id=d.event.redemption_id,
+            card_code=d.event.card_code,
+            venue_id=d.event.venue_id,
+            performance_id=d.event.performance_id,
+            adult_tickets=d.event.adult_tickets,
+            child_tickets=d.event.child_tickets,
+            channel=d.event.channel,
+            agency_id=d.event.agency_id,
+            group_id=d.event.group_id,
+        )
+        for d in batch
+    ]
+    trusted = [i for i in range(len(batch)) if checks[i] in (SignatureCheck.VALID, SignatureCheck.NOT_REQUIRED)]
+    judged = await redeem_many(
+        conn,
+        [requests[i] for i in trusted],
+        recorded_by=[f"agency:{requests[i].agency_id}" for i in trusted],
+        source="agency",
+        now=datetime.now(UTC),
+    )
+    outcome_of = dict(zip(trusted, judged, strict=True))
+    answers: list[tuple[str, str, Event]] = []
+    for index, delivered in enumerate(batch):
+        submission, request, check = delivered.event, requests[index], checks[index]
+        outcome = outcome_of.get(index)
+        if outcome is None:
+            what = "missing" if check is SignatureCheck.MISSING else "not a valid signature of this message"
+            outcome = Outcome(
+                request.redemption_id,
+                reason=RejectionReason.AGENCY_NOT_AUTHORISED,
+                detail=f"agency {submission.agency_id} signs its messages: the `{SIGNATURE_HEADER}` header is {what}",
+            )
+        elif check is SignatureCheck.NOT_REQUIRED:
+            listed = outcome.reason not in _NOT_LISTED
+            AGENCY_UNSIGNED_MESSAGES.labels(submission.agency_id if listed else "unlisted").inc()
+        outcome.count("agency", request.channel)
+        log.info(
+            "agency_submission_judged",
+            redemption_id=request.redemption_id,
+            agency_id=submission.agency_id,
+            outcome=outcome.reason.value if outcome.reason else "accepted",
+        )
+        answer: Event
+        if outcome.reason is None:
+            answer = RedemptionAccepted(redemption_id=request.redemption_id, agency_id=submission.agency_id)
+        else:
+            answer = RedemptionRejected(
+                redemption_id=request.redemption_id,
+                agency_id=submission.agency_id,
+                reason=outcome.reason,
+                detail=outcome.detail,
+            )
+        answers.append((Topics.REDEMPTION_OUTCOMES, submission.agency_id, answer))
+    await enqueue_many(conn, answers)
+
+
+_NOT_LISTED = frozenset(
+    {RejectionReason.VENUE_UNKNOWN, RejectionReason.PERFORMANCE_UNKNOWN, RejectionReason.AGENCY_NOT_AUTHORISED}
+)

@@ -1,0 +1,183 @@
+"""The venue report import (§9.2, §9.3): a venue's paper/Excel record of uses entered afterwards.
+
+Each row becomes a use on the `paper_form` channel under a content-derived `redemption_id`, judged by
+the same rules as any other use; performances the venue never registered are created from the
+report's name and date. Re-importing the same file finds the same ids and records nothing twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING, Any
+
+from kaiku_contracts.enums import Channel, RejectionReason
+from kaiku_runtime.errors import ApiError
+from kaiku_runtime.tabular import XLSX_MAGIC, TableError, normalise_header, read_table
+
+from kaiku_usage.domain.calendar import HELSINKI
+from kaiku_usage.domain.limits import PerformanceKind
+from kaiku_usage.domain.redemption import RedemptionRequest
+from kaiku_usage.domain.venue_report import (
+    ReportLine,
+    RowProblem,
+    SkippedRow,
+    missing_columns,
+    parse_line,
+    performance_key,
+    redemption_ids,
+)
+from kaiku_usage.redeeming import record_use
+
+if TYPE_CHECKING:
+    from kaiku_runtime.service import KaikuService
+
+MAX_REPORT_BYTES = 5 * 1024 * 1024
+MAX_REPORT_ROWS = 10_000
+HEADER_SEARCH_ROWS = 10  # title rows (the venue's name, an empty line) allowed above the header row
+REPORT_PERFORMANCE_TIME = time(12, 0)  # the report gives a date only; midday keeps it the same Helsinki date
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()[:10]
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _matrix(data: bytes) -> list[list[str]]:
+    if data.startswith(XLSX_MAGIC):
+        from openpyxl import load_workbook
+
+        try:
+            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        except Exception as exc:
+            raise TableError("the file looks like XLSX but cannot be opened") from exc
+        return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252")
+    delimiter = ";" if text.count(";") > text.count(",") else ","
+    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def _from_header_row(data: bytes) -> tuple[int, bytes] | None:
+    """The table from its header row on, when title rows come first; with how many rows were dropped."""
+    matrix = _matrix(data)
+    for index, cells in enumerate(matrix[:HEADER_SEARCH_ROWS]):
+        if not missing_columns(normalise_header(c) for c in cells if c):
+            out = io.StringIO()
+            csv.writer(out, delimiter=";").writerows(matrix[index:])
+            return index, out.getvalue().encode()
+    return None
+
+
+async def _performance_for(service: KaikuService, venue_id: str, line: ReportLine) -> str:
+    """The venue's performance of that name on that date; created (no limit) when the venue never registered it."""
+    async with service.pool.acquire() as conn:
+        existing = await conn.fetchval(
+            "SELECT performance_id FROM performances WHERE venue_id = $1 AND lower(name) = lower($2)"
+            " AND (starts_at AT TIME ZONE 'Europe/Helsinki')::date = $3 AND NOT cancelled"
+            " ORDER BY from_report, performance_id LIMIT 1",
+            venue_id,
+            line.performance_name,
+            line.performed_on,
+        )
+        if existing is not None:
+            return str(existing)
+        performance_id = performance_key(venue_id, line.performance_name, line.performed_on)
+        starts_at = datetime.combine(line.performed_on, REPORT_PERFORMANCE_TIME, tzinfo=HELSINKI)
+        await conn.execute(
+            "INSERT INTO performances (performance_id, venue_id, name, starts_at, capacity, kind, from_report)"
+            " VALUES ($1, $2, $3, $4, 0, $5, true) ON CONFLICT (performance_id) DO NOTHING",
+            performance_id,
+            venue_id,
+            line.performance_name,
+            starts_at,
+            PerformanceKind.PERFORMANCE.value,
+        )
+        return performance_id
+
+
+async def import_venue_report(service: KaikuService, venue_id: str, data: bytes, *, recorded_by: str) -> dict[str, Any]:
+    try:
+        rows = list(read_table(data))
+        headers = {h for row in rows for h in row.values}
+        missing = missing_columns(headers) if rows else []
+        offset = 0
+        if missing:
+            # the seeds' form (§9.2) has the venue's name above the header row
+            found = _from_header_row(data)
+            if found is not None:
+                offset, data = found
+                rows = list(read_table(data))
+                missing = []
+    except TableError as exc:
+        raise ApiError(RejectionReason.INVALID_REQUEST, f"file: {exc}") from exc
+    if len(rows) > MAX_REPORT_ROWS:
+        raise ApiError(RejectionReason.INVALID_REQUEST, f"file: more than {MAX_REPORT_ROWS} rows")
+    if missing:
+        raise ApiError(
+            RejectionReason.INVALID_REQUEST,
+            "file: the header row names no column for "
+            + ", ".join(missing)
+            + " (expected: card code, adult tickets, child tickets, performance, date)",
+        )
+    parsed = [parse_line(row.number + offset, row.values) for row in rows]
+    lines = [p for p in parsed if isinstance(p, ReportLine)]
+    ids = dict(zip((line.row for line in lines), redemption_ids(venue_id, lines), strict=True))
+    results: list[dict[str, Any]] = []
+    totals = {"accepted": 0, "already_recorded": 0, "rejected": 0, "invalid": 0, "skipped": 0}
+    for item in parsed:
+        if isinstance(item, SkippedRow):
+            results.append({"row": item.row, "status": "skipped", "detail": item.detail})
+            totals["skipped"] += 1
+            continue
+        if isinstance(item, RowProblem):
+            results.append(
+                {"row": item.row, "status": "invalid", "reason": RejectionReason.INVALID_REQUEST, "detail": item.detail}
+            )
+            totals["invalid"] += 1
+            continue
+        performance_id = await _performance_for(service, venue_id, item)
+        request = RedemptionRequest(
+            redemption_id=ids[item.row],
+            card_code=item.card_code,
+            venue_id=venue_id,
+            performance_id=performance_id,
+            adult_tickets=item.adult_tickets,
+            child_tickets=item.child_tickets,
+            channel=Channel.PAPER_FORM,
+        )
+        outcome = await record_use(service, request, recorded_by=recorded_by, source="import")
+        result: dict[str, Any] = {
+            "row": item.row,
+            "card_code": item.card_code,
+            "performance_id": performance_id,
+            "performance": item.performance_name,
+            "date": item.performed_on.isoformat(),
+            "adult_tickets": item.adult_tickets,
+            "child_tickets": item.child_tickets,
+            "redemption_id": request.redemption_id,
+        }
+        if outcome.reason is not None:
+            result.update(status="rejected", reason=outcome.reason.value, detail=outcome.detail)
+            totals["rejected"] += 1
+        elif outcome.replayed:
+            result.update(status="already_recorded")
+            totals["already_recorded"] += 1
+        else:
+            result.update(status="accepted")
+            totals["accepted"] += 1
+        results.append(result)
+    return {
+        "venue_id": venue_id,
+        "rows": results,
+        "summary": totals,
+        "imported_at": datetime.now(UTC).isoformat(),
+    }

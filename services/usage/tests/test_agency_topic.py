@@ -1,0 +1,192 @@
+"""The agency topic: untrusted input, garbage to the dead-letter topic, replays, signed agencies."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from kaiku_contracts.topics import Topics
+from kaiku_runtime.testing import auth, produce, read_topic, unique
+from kaiku_usage.domain.signatures import SIGNATURE_HEADER, sign
+
+pytestmark = pytest.mark.connected
+
+
+async def test_garbage_goes_to_the_dead_letter_topic_and_every_valid_message_is_answered(scene: Any) -> None:
+    cards = [scene.card() for _ in range(4)]
+    await scene.publish_cards()
+    performance = await scene.performance()
+    valid = [scene.submission(scene.use(card, performance)) for card in cards]
+    garbage_keys = [unique("GARBAGE-") for _ in range(6)]
+    wrong_types = {**valid[0], "redemption_id": unique("x"), "adult_tickets": "many", "child_tickets": [1]}
+    unknown_type = {**valid[1], "redemption_id": unique("x"), "event_type": "TicketsTeleported"}
+    no_agency = {k: v for k, v in valid[2].items() if k != "agency_id"} | {"redemption_id": unique("x")}
+    messages: list[tuple[bytes | None, bytes | None]] = [
+        (cards[0].encode(), json.dumps(valid[0]).encode()),
+        (garbage_keys[0].encode(), b"\x00\xffnot json at all"),
+        (garbage_keys[1].encode(), json.dumps(wrong_types).encode()),
+        (cards[1].encode(), json.dumps(valid[1]).encode()),
+        (garbage_keys[2].encode(), json.dumps(unknown_type).encode()),
+        (garbage_keys[3].encode(), b"[1, 2, 3]"),
+        (cards[2].encode(), json.dumps(valid[2]).encode()),
+        (garbage_keys[4].encode(), json.dumps(no_agency).encode()),
+        (garbage_keys[5].encode(), None),
+        (cards[3].encode(), json.dumps(valid[3]).encode()),
+    ]
+    await produce(scene.bootstrap, Topics.AGENCY_REDEMPTIONS, messages)
+
+    outcomes = await scene.outcomes([v["redemption_id"] for v in valid])
+    assert {o[0]["event_type"] for o in outcomes.values()} == {"RedemptionAccepted"}
+
+    dead = await read_topic(
+        scene.bootstrap,
+        Topics.DEAD_LETTER,
+        until=lambda rs: {r["key"] for r in rs} >= set(garbage_keys),
+    )
+    by_key = {r["key"]: r for r in dead if r["key"] in garbage_keys}
+    for key in garbage_keys:
+        assert by_key[key]["headers"]["source_topic"] == Topics.AGENCY_REDEMPTIONS
+        assert by_key[key]["headers"]["error"]
+    assert "not valid JSON" in by_key[garbage_keys[0]]["headers"]["error"]
+    assert "adult_tickets" in by_key[garbage_keys[1]]["headers"]["error"]
+    assert "event_type" in by_key[garbage_keys[2]]["headers"]["error"]
+    assert "agency_id" in by_key[garbage_keys[4]]["headers"]["error"]
+    assert "many" not in by_key[garbage_keys[1]]["headers"]["error"]  # reasons name fields, never values
+
+
+async def test_a_replayed_submission_is_accepted_once(scene: Any) -> None:
+    card = scene.card()
+    await scene.publish_cards()
+    performance = await scene.performance()
+    submission = scene.submission(scene.use(card, performance))
+    retry = {**submission, "event_id": scene.submission(submission)["event_id"]}  # an agency retry: new event_id
+    await scene.submit([submission])
+    await scene.outcomes([submission["redemption_id"]])
+    await scene.submit([submission, retry])
+    outcomes = await scene.outcomes([submission["redemption_id"]], at_least=3)
+    assert [o["event_type"] for o in outcomes[submission["redemption_id"]]] == ["RedemptionAccepted"] * 3
+
+    published = await scene.published(
+        Topics.REDEMPTIONS, lambda v: v.get("redemption_id") == submission["redemption_id"]
+    )
+    assert len(published) == 1
+    event = published[0]["value"]
+    assert event["channel"] == "agency"
+    assert event["agency_id"] == scene.agency
+    assert event["card_region_id"] == scene.region
+    assert event["venue_category"] == "culture"
+    assert event["performance_name"] == "Trollkarlen Matti"
+
+    other = {**submission, "event_id": scene.submission(submission)["event_id"], "child_tickets": 2}
+    await scene.submit([other])
+    outcomes = await scene.outcomes([submission["redemption_id"]], at_least=4)
+    assert outcomes[submission["redemption_id"]][-1]["reason"] == "redemption_id_reused"
+
+
+async def test_a_full_ticket_redeemed_event_is_a_valid_submission(scene: Any) -> None:
+    card = scene.card()
+    await scene.publish_cards()
+    performance = await scene.performance()
+    full = {
+        **scene.submission(scene.use(card, performance)),
+        "card_type": "personal",
+        "region_id": "whatever-the-agency-thinks",
+        "performance_name": "Trollkarlen Matti",
+        "starts_at": "2026-01-01T18:00:00Z",
+        "kind": "ticket",
+        "group_id": None,
+    }
+    await scene.submit([full])
+    outcome = (await scene.outcomes([full["redemption_id"]]))[full["redemption_id"]][0]
+    assert outcome["event_type"] == "RedemptionAccepted"
+    published = await scene.published(Topics.REDEMPTIONS, lambda v: v.get("redemption_id") == full["redemption_id"])
+    assert published[0]["value"]["region_id"] == scene.region  # usage's own facts, not the agency's
+
+
+async def register(scene: Any, agency_id: str, key: str | None) -> None:
+    r = await scene.http.put(
+        f"{scene.url}/v1/agencies/{agency_id}",
+        json={"name": "Lippupalvelu", "signing_key": key},
+        headers=scene.national,
+    )
+    assert r.status_code == 200, r.text
+    assert key not in r.text if key else True
+
+
+async def test_signed_agencies_must_sign_and_unsigned_ones_still_work(scene: Any) -> None:
+    signed, other, keyless = scene.agency, unique("AO"), unique("AK")
+    await scene.setup(agencies=[other, keyless])  # the venue sells through all three
+    key, other_key = "signed-agency-secret-" + unique("k"), "other-agency-secret-" + unique("k")
+    await register(scene, signed, key)
+    await register(scene, other, other_key)
+    cards = [scene.card() for _ in range(5)]
+    await scene.publish_cards()
+    performance = await scene.performance()
+    unsigned, wrong, others, good = (scene.submission(scene.use(c, performance), signed) for c in cards[:4])
+    no_key = scene.submission(scene.use(cards[4], performance), keyless)
+
+    async def send(submission: dict[str, Any], signing_key: str) -> None:
+        value = json.dumps(submission).encode()
+        headers = {SIGNATURE_HEADER: sign(signing_key, value)}
+        await produce(
+            scene.bootstrap, Topics.AGENCY_REDEMPTIONS, [(submission["card_code"].encode(), value)], **headers
+        )
+
+    await scene.submit([unsigned])
+    await send(wrong, "guessed-key-1234567")
+    await send(others, other_key)
+    await send(good, key)
+    await scene.submit([no_key])
+
+    ids = [s["redemption_id"] for s in (unsigned, wrong, others, good, no_key)]
+    outcomes = await scene.outcomes(ids)
+    verdicts = [outcomes[i][0].get("reason", "accepted") for i in ids]
+    assert verdicts == ["agency_not_authorised"] * 3 + ["accepted", "accepted"]
+    assert "signature" in outcomes[ids[0]][0]["detail"]
+
+    metrics = (await scene.http.get(f"{scene.url}/metrics")).text
+    assert f'kaiku_agency_unsigned_messages_total{{agency_id="{keyless}"}} 1.0' in metrics
+    assert f'kaiku_agency_unsigned_messages_total{{agency_id="{signed}"}}' not in metrics
+
+
+async def test_only_national_or_the_registering_region_manages_an_agency(scene: Any) -> None:
+    agency = unique("AR")
+    admin = auth("region_admin", region=scene.region)
+    r = await scene.http.put(f"{scene.url}/v1/agencies/{agency}", json={"signing_key": "x" * 20}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"agency_id": agency, "name": None, "signs_messages": True}
+    other_admin = auth("region_admin", region=unique("R"))
+    r = await scene.http.put(f"{scene.url}/v1/agencies/{agency}", json={}, headers=other_admin)
+    assert r.status_code == 403
+    r = await scene.http.put(f"{scene.url}/v1/agencies/{agency}", json={}, headers=scene.venue_headers)
+    assert r.status_code == 403
+    r = await scene.http.put(f"{scene.url}/v1/agencies/{agency}", json={"signing_key": "short"}, headers=admin)
+    assert r.status_code == 422
+    r = await scene.http.put(f"{scene.url}/v1/agencies/{agency}", json={"signing_key": None}, headers=scene.national)
+    assert r.json()["signs_messages"] is False
+
+
+async def test_uses_of_one_batch_see_each_other(scene: Any) -> None:
+    """One card's submissions share a partition and usually a batch: earlier uses count for later ones."""
+    card, other = scene.card(), scene.card()
+    await scene.publish_cards()
+    performance = await scene.performance(capacity=30, card_holder_limit=2)
+    first = scene.submission(scene.use(card, performance, child_tickets=1))
+    second_adult = scene.submission(scene.use(card, performance))
+    retry = {**first, "event_id": scene.submission(first)["event_id"]}
+    children_only = scene.submission(scene.use(card, performance, adult_tickets=0, child_tickets=2))
+    await scene.submit([first, second_adult, retry, children_only])
+    ids = [first["redemption_id"], second_adult["redemption_id"], children_only["redemption_id"]]
+    outcomes = await scene.outcomes(ids)
+    assert [o.get("reason", "accepted") for o in outcomes[first["redemption_id"]]] == ["accepted", "accepted"]
+    assert outcomes[second_adult["redemption_id"]][0]["reason"] == "already_redeemed"
+    assert outcomes[children_only["redemption_id"]][0]["event_type"] == "RedemptionAccepted"
+    fill = scene.submission(scene.use(other, performance))
+    third = scene.submission(scene.use(scene.card(), performance))
+    await scene.publish_cards()
+    await scene.submit([fill, third])
+    outcomes = await scene.outcomes([fill["redemption_id"], third["redemption_id"]])
+    # two cards, two partitions: either may come first, one place was left
+    verdicts = sorted(o[0].get("reason", "accepted") for o in outcomes.values())
+    assert verdicts == ["accepted", "limit_reached"]

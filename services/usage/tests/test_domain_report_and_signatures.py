@@ -1,0 +1,103 @@
+"""Reading the venue report of §9.2, and the agencies' message signatures."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from kaiku_runtime.tabular import read_table
+from kaiku_usage.domain.signatures import SignatureCheck, check_signature, sign
+from kaiku_usage.domain.venue_report import (
+    ReportLine,
+    RowProblem,
+    SkippedRow,
+    canonical_column,
+    missing_columns,
+    parse_line,
+    performance_key,
+    redemption_ids,
+)
+
+pytestmark = pytest.mark.unit
+
+SECTION_9_2 = (
+    "Kortets kod;Biljett för vuxna;Biljett för barn (under 16 år);Föreställningens namn;Datum\n"
+    "E2251;1;2;Trollkarlen Matti;3.2.2020\n"
+    "10141;1;2;En magisk sommarnatt;9.2.2020\n"
+    "Sammanlagt;2;4;;\n"
+).encode("cp1252")
+
+
+def test_section_9_2_example_reads_as_two_uses_and_a_total() -> None:
+    rows = [parse_line(row.number, row.values) for row in read_table(SECTION_9_2)]
+    assert rows == [
+        ReportLine(2, "E2251", 1, 2, "Trollkarlen Matti", date(2020, 2, 3)),
+        ReportLine(3, "10141", 1, 2, "En magisk sommarnatt", date(2020, 2, 9)),
+        SkippedRow(4, "total row"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [
+        ("kortin_koodi", "card_code"),
+        ("card_code", "card_code"),
+        ("aikuisten_liput", "adult_tickets"),
+        ("adult_tickets", "adult_tickets"),
+        ("lasten_liput_(alle_18_v)", "child_tickets"),
+        ("esityksen_nimi", "performance"),
+        ("performance", "performance"),
+        ("päivämäärä", "date"),
+        ("date", "date"),
+        ("comments", None),
+    ],
+)
+def test_columns_in_three_languages(header: str, column: str | None) -> None:
+    assert canonical_column(header) == column
+
+
+def test_missing_columns_are_named() -> None:
+    assert missing_columns(["card_code", "date"]) == ["adult_tickets", "child_tickets", "performance"]
+
+
+@pytest.mark.parametrize(
+    ("values", "problem"),
+    [
+        ({"card_code": "", "adult_tickets": "1"}, "card_code: missing"),
+        ({"card_code": "Matti Meikäläinen", "adult_tickets": "1"}, "card_code: not a card code"),
+        ({"card_code": "E1", "adult_tickets": "2", "performance": "X", "date": "1.1.2020"}, "adult_tickets"),
+        ({"card_code": "E1", "adult_tickets": "yes", "performance": "X", "date": "1.1.2020"}, "adult_tickets"),
+        ({"card_code": "E1", "adult_tickets": "0", "child_tickets": "0", "performance": "X", "date": "1.1.2020"}, "no"),
+        ({"card_code": "E1", "adult_tickets": "1", "performance": "", "date": "1.1.2020"}, "performance"),
+        ({"card_code": "E1", "adult_tickets": "1", "performance": "X", "date": "31.2.2020"}, "date"),
+    ],
+)
+def test_bad_rows_are_reported_without_echoing_the_value(values: dict[str, str], problem: str) -> None:
+    result = parse_line(5, values)
+    assert isinstance(result, RowProblem)
+    assert result.row == 5
+    assert result.detail.startswith(problem)
+    assert "Meikäläinen" not in result.detail
+
+
+def test_ids_are_stable_and_tell_identical_rows_apart() -> None:
+    line = ReportLine(2, "E1", 0, 1, "Show", date(2020, 2, 3))
+    twice = [line, ReportLine(3, "E1", 0, 1, "show", date(2020, 2, 3))]
+    first, second = redemption_ids("V1", twice)
+    assert first != second
+    assert redemption_ids("V1", twice) == [first, second]
+    assert redemption_ids("V2", twice)[0] != first
+    assert performance_key("V1", "Show", date(2020, 2, 3)) == performance_key("V1", "SHOW", date(2020, 2, 3))
+
+
+def test_signatures() -> None:
+    value = b'{"redemption_id": "r1"}'
+    good = sign("agency-one-secret-key", value)
+    assert check_signature("agency-one-secret-key", value, good) is SignatureCheck.VALID
+    assert check_signature("agency-one-secret-key", value, good.upper()) is SignatureCheck.VALID
+    assert check_signature("agency-one-secret-key", value, None) is SignatureCheck.MISSING
+    assert check_signature("agency-one-secret-key", value, sign("agency-two-secret-key", value)) is (
+        SignatureCheck.INVALID
+    )
+    assert check_signature("agency-one-secret-key", value + b" ", good) is SignatureCheck.INVALID
+    assert check_signature(None, value, None) is SignatureCheck.NOT_REQUIRED

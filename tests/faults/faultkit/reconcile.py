@@ -1,0 +1,329 @@
+"""After the faults: do the topics, usage's registry and every stats figure equal what was accepted, exactly?"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from kaiku_contracts.topics import Topics
+from kaiku_runtime.testing import auth
+
+from faultkit.traffic import ACCEPTED, Ledger
+
+COMPARED = (
+    "cards_issued",
+    "cards_active",
+    "redemptions",
+    "adult_tickets",
+    "child_tickets",
+    "course_places",
+    "distinct_cards_used",
+    "redemptions_by_venue_category",
+)
+"""The figures compared with the ledger (holder breakdowns too, for a region admin's exact view)."""
+CONVERGE_TIMEOUT = 90.0
+
+
+@dataclass
+class Record:
+    key: str | None
+    value: bytes | None
+    headers: dict[str, str]
+    partition: int
+    offset: int
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.value) if self.value is not None else None
+        except (ValueError, RecursionError):
+            return None
+
+
+async def read_all(bootstrap: str, topic: str, timeout: float = 60.0) -> list[Record]:
+    """Every record of `topic` up to its current end (no consumer group)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=50)
+    await asyncio.wait_for(consumer.start(), 30)
+    records: list[Record] = []
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            await consumer._client.force_metadata_update()
+            partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await asyncio.wait_for(consumer.end_offsets(tps), 30)
+        deadline = time.monotonic() + timeout
+        while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{topic}: could not read to the end within {timeout} s")
+            batch = await consumer.getmany(timeout_ms=200)
+            for msgs in batch.values():
+                for m in msgs:
+                    records.append(
+                        Record(
+                            m.key.decode(errors="replace") if m.key is not None else None,
+                            m.value,
+                            {k: v.decode(errors="replace") for k, v in m.headers},
+                            m.partition,
+                            m.offset,
+                        )
+                    )
+    finally:
+        await asyncio.wait_for(consumer.stop(), 30)
+    return records
+
+
+async def converge(check: Callable[[], Awaitable[list[str]]], timeout: float = CONVERGE_TIMEOUT) -> list[str]:
+    """Re-run `check` until it finds no difference or `timeout` passes; return the last differences."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            diffs = await check()
+        except (httpx.HTTPError, OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            diffs = [f"check failed: {type(exc).__name__}: {exc}"]
+        if not diffs or time.monotonic() > deadline:
+            return diffs
+        await asyncio.sleep(0.5)
+
+
+@dataclass
+class Report:
+    scenario: str
+    faults: list[str] = field(default_factory=list)
+    ledger: dict[str, Any] = field(default_factory=dict)
+    dead_letters: dict[str, int] = field(default_factory=dict)
+    outcome_messages: int = 0
+    differences: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        lines = [f"[{self.scenario}] {self.seconds:.0f} s, differences: {len(self.differences)}"]
+        lines += [f"  fault: {f}" for f in self.faults]
+        lines.append("  inputs: " + json.dumps(self.ledger, sort_keys=True))
+        lines.append(f"  dead-letter topic: {json.dumps(self.dead_letters, sort_keys=True)}")
+        lines.append(f"  agency outcome messages: {self.outcome_messages}")
+        lines += [f"  note: {n}" for n in self.notes]
+        lines += [f"  DIFF: {d}" for d in self.differences[:40]]
+        if len(self.differences) > 40:
+            lines.append(f"  ... and {len(self.differences) - 40} more")
+        return "\n".join(lines)
+
+
+# -- the figures the ledger implies -----------------------------------------------------------
+def expected_figures(ledger: Ledger, region: str | None) -> dict[str, dict[str, Any]]:
+    """Per period (`YYYY-MM` and `YYYY`): what national (region None) or regional stats must show."""
+    cards = [c for c in ledger.accepted_cards() if region is None or c.region_id == region]
+    region_of = {c.code: c.region_id for c in ledger.accepted_cards()}
+    uses = ledger.counted_uses()
+    periods: set[str] = set()
+    for c in cards:
+        assert c.issued_on is not None
+        periods |= {c.issued_on.strftime("%Y-%m"), c.issued_on.strftime("%Y")}
+    for u in uses:
+        periods |= {u.period, u.period[:4]}
+    out: dict[str, dict[str, Any]] = {}
+    for period in sorted(periods):
+
+        def in_period(p: str, period: str = period) -> bool:
+            return p == period or p[:4] == period
+
+        issued = [c for c in cards if c.issued_on is not None and in_period(c.issued_on.strftime("%Y-%m"))]
+        at_venues = [u for u in uses if in_period(u.period) and (region is None or u.region_id == region)]
+        by_cards = [u for u in uses if in_period(u.period) and (region is None or region_of.get(u.card_code) == region)]
+        categories = Counter(u.category for u in at_venues)
+        figures: dict[str, Any] = {
+            "cards_issued": len(issued),
+            # every card of the scenarios is valid for a year: active = all issued so far
+            "cards_active": len(cards),
+            "redemptions": len(at_venues),
+            "adult_tickets": sum(u.adult for u in at_venues),
+            "child_tickets": sum(u.child for u in at_venues),
+            "course_places": 0,
+            "distinct_cards_used": len({u.card_code for u in by_cards}),
+            "redemptions_by_venue_category": {"culture": categories["culture"], "sports": categories["sports"]},
+        }
+        if region is not None:
+            genders = Counter(c.gender for c in issued if c.gender is not None)
+            figures["holders_by_gender"] = {g: genders[g] for g in ("female", "male", "other", "not_disclosed")}
+        out[period] = figures
+    return out
+
+
+def compare(where: str, expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
+    diffs = []
+    for name, want in expected.items():
+        got = actual.get(name)
+        if isinstance(want, dict) and isinstance(got, dict):
+            got = {k: got.get(k, 0) for k in want}
+        if got != want:
+            diffs.append(f"{where} {name}: expected {want}, got {got}")
+    return diffs
+
+
+# -- the checks ---------------------------------------------------------------------------------
+class Reconciler:
+    def __init__(self, stack_urls: dict[str, str], database_urls: dict[str, str], bootstrap: str) -> None:
+        self.urls = stack_urls
+        self.database_urls = database_urls
+        self.bootstrap = bootstrap
+
+    async def collect_agency_outcomes(self, ledger: Ledger, report: Report) -> None:
+        """Wait (bounded) until every agency submission is answered; all answers of one use must agree."""
+        agency_uses = {u.redemption_id: u for u in ledger.uses.values() if u.via == "agency"}
+
+        async def answered() -> list[str]:
+            records = await read_all(self.bootstrap, Topics.REDEMPTION_OUTCOMES)
+            seen: dict[str, list[str]] = defaultdict(list)
+            for r in records:
+                v = r.json()
+                if isinstance(v, dict) and v.get("redemption_id") in agency_uses:
+                    if r.key != agency_uses[v["redemption_id"]].agency_id:
+                        return [f"outcome of {v['redemption_id']} keyed {r.key!r}, not by the agency"]
+                    seen[v["redemption_id"]].append(
+                        ACCEPTED if v["event_type"] == "RedemptionAccepted" else v["reason"]
+                    )
+            report.outcome_messages = sum(len(v) for v in seen.values())
+            for rid, use in agency_uses.items():
+                use.outcomes_seen = seen.get(rid, [])
+                use.outcome = use.outcomes_seen[-1] if use.outcomes_seen else None
+            missing = [rid for rid in agency_uses if rid not in seen]
+            return [f"{len(missing)} agency submissions without an outcome, e.g. {missing[:3]}"] if missing else []
+
+        report.differences += await converge(answered)
+        for use in agency_uses.values():
+            if len(set(use.outcomes_seen)) > 1:
+                report.differences.append(f"agency use {use.redemption_id}: conflicting outcomes {use.outcomes_seen}")
+
+    def check_outcomes(self, ledger: Ledger, report: Report) -> None:
+        for use in ledger.uses.values():
+            if use.expected and use.outcome is not None and use.outcome != use.expected:
+                report.differences.append(
+                    f"{use.via} use {use.redemption_id}: expected {use.expected}, answered {use.outcome}"
+                )
+        report.differences += [f"no answer: {what}" for what in ledger.unanswered]
+
+    async def check_topics(self, ledger: Ledger, report: Report) -> None:
+        """kaiku.cards.v1 and kaiku.redemptions.v1 hold each accepted input once (re-sends keep the event id)."""
+        accepted_cards = {c.code for c in ledger.accepted_cards()}
+        issued: dict[str, set[str]] = defaultdict(set)
+        for r in await read_all(self.bootstrap, Topics.CARDS):
+            v = r.json()
+            if isinstance(v, dict) and v.get("event_type") == "CardIssued" and v.get("card_code") in ledger.cards:
+                issued[v["card_code"]].add(v["event_id"])
+        report.differences += _set_diff("kaiku.cards.v1 CardIssued", accepted_cards, set(issued))
+        report.differences += [f"card {c} issued {len(ids)} times" for c, ids in issued.items() if len(ids) > 1]
+
+        accepted_uses = {u.redemption_id for u in ledger.uses.values() if u.outcome == ACCEPTED}
+        cancelled = {u.redemption_id for u in ledger.uses.values() if u.cancelled}
+        redeemed: dict[str, set[str]] = defaultdict(set)
+        cancellations: dict[str, set[str]] = defaultdict(set)
+        for r in await read_all(self.bootstrap, Topics.REDEMPTIONS):
+            v = r.json()
+            if not isinstance(v, dict) or v.get("redemption_id") not in ledger.uses:
+                continue
+            target = redeemed if v.get("event_type") == "TicketRedeemed" else cancellations
+            target[v["redemption_id"]].add(v["event_id"])
+        report.differences += _set_diff("kaiku.redemptions.v1 TicketRedeemed", accepted_uses, set(redeemed))
+        report.differences += _set_diff("kaiku.redemptions.v1 RedemptionCancelled", cancelled, set(cancellations))
+        report.differences += [f"use {u} published {len(ids)} times" for u, ids in redeemed.items() if len(ids) > 1]
+
+    async def check_usage_registry(self, ledger: Ledger, report: Report) -> None:
+        """usage's own projections: its card registry and its record of uses."""
+        accepted_cards = {c.code for c in ledger.accepted_cards()}
+        counted = {u.redemption_id for u in ledger.counted_uses()}
+
+        async def check() -> list[str]:
+            conn = await asyncpg.connect(self.database_urls["usage"])
+            try:
+                cards = {r["card_code"] for r in await conn.fetch("SELECT card_code FROM cards")}
+                uses = {
+                    r["redemption_id"]
+                    for r in await conn.fetch("SELECT redemption_id FROM redemptions WHERE cancelled_at IS NULL")
+                }
+            finally:
+                await conn.close()
+            return _set_diff("usage card registry", accepted_cards, cards & set(ledger.cards)) + _set_diff(
+                "usage uses", counted, uses & set(ledger.uses)
+            )
+
+        report.differences += await converge(check)
+
+    async def check_stats(self, ledger: Ledger, report: Report) -> None:
+        """HTTP figures (national, and each region exactly) and the latest national snapshot on its topic."""
+        national = expected_figures(ledger, None)
+        regional = {r: expected_figures(ledger, r) for r in ledger.regions}
+
+        async def http_figures() -> list[str]:
+            diffs: list[str] = []
+            async with httpx.AsyncClient(timeout=10) as http:
+                for period, want in national.items():
+                    r = await http.get(
+                        f"{self.urls['stats']}/v1/stats/national", params={"period": period}, headers=auth("national")
+                    )
+                    diffs += compare(f"national {period}", want, r.json())
+                for region, periods in regional.items():
+                    for period, want in periods.items():
+                        r = await http.get(
+                            f"{self.urls['stats']}/v1/stats/regions/{region}",
+                            params={"period": period},
+                            headers=auth("region_admin", region=region),
+                        )
+                        diffs += compare(f"region {region} {period}", want, r.json())
+            return diffs
+
+        report.differences += await converge(http_figures)
+
+        async def snapshots() -> list[str]:
+            latest: dict[str, dict[str, Any]] = {}
+            for r in await read_all(self.bootstrap, Topics.STATS_NATIONAL):
+                v = r.json()
+                if isinstance(v, dict) and r.key is not None:
+                    latest[r.key] = v
+            diffs: list[str] = []
+            for period, want in national.items():
+                if period not in latest:
+                    diffs.append(f"no national snapshot for {period}")
+                else:
+                    diffs += compare(f"snapshot {period}", want, latest[period])
+            return diffs
+
+        report.differences += await converge(snapshots, timeout=30)
+
+    async def dead_letters(self, report: Report) -> Counter[str]:
+        counts: Counter[str] = Counter(
+            r.headers.get("source_topic", "?") for r in await read_all(self.bootstrap, Topics.DEAD_LETTER)
+        )
+        report.dead_letters = dict(counts)
+        return counts
+
+    async def everything(self, ledger: Ledger, report: Report, *, earlier: Sequence[Ledger] = ()) -> None:
+        """Every check; `earlier` are the ledgers of scenarios that ran before on the same stack."""
+        whole = Ledger.merged([*earlier, ledger]) if earlier else ledger
+        await self.collect_agency_outcomes(whole, report)
+        self.check_outcomes(whole, report)
+        await self.check_topics(whole, report)
+        await self.check_usage_registry(whole, report)
+        await self.check_stats(whole, report)
+        await self.dead_letters(report)
+        report.ledger = ledger.summary()
+        report.outcome_messages = sum(len(u.outcomes_seen) for u in ledger.uses.values() if u.via == "agency")
+
+
+def _set_diff(what: str, expected: set[str], actual: set[str]) -> list[str]:
+    diffs = []
+    missing, extra = expected - actual, actual - expected
+    if missing:
+        diffs.append(f"{what}: {len(missing)} missing, e.g. {sorted(missing)[:3]}")
+    if extra:
+        diffs.append(f"{what}: {len(extra)} not accepted but present, e.g. {sorted(extra)[:3]}")
+    return diffs
