@@ -21,7 +21,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-from kaiku_issuance.domain.calendar import helsinki_today
+from kaiku_contracts.calendar import helsinki_today
 from kaiku_runtime.auth import Role, issue_token
 from kaiku_runtime.db import ensure_database, with_database
 from kaiku_runtime.devstack import spawn_service, stop_services, wait_ready

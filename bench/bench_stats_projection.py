@@ -29,11 +29,11 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
+from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.topics import EVENT_TYPE_HEADER, TopicSpec
 from kaiku_runtime.db import apply_migrations, create_pool, ensure_database, with_database
 from kaiku_runtime.infra import create_topics, free_port, resolve_postgres, start_tansu
 from kaiku_stats.app import MIGRATIONS
-from kaiku_stats.domain.periods import today_in_helsinki
 from kaiku_stats.publisher import publish_round
 from kaiku_stats.queries import figures, national_scope, region_scope
 from kaiku_stats.rebuild import SkippedDeadLetters, projection_consumers, rebuild
@@ -153,7 +153,7 @@ async def timed(label: str, fn: Any, repeat: int = 5) -> tuple[str, float]:
 
 async def reads(url: str, stream: Stream) -> list[tuple[str, float]]:
     pool = await create_pool(url, min_size=1, max_size=2)
-    today = today_in_helsinki()
+    today = helsinki_today()
     year = str(stream.year)
     region = stream.regions[0]
     out = []
@@ -181,7 +181,7 @@ async def publish_after_stream(url: str, bootstrap: str) -> tuple[int, float]:
     await producer.start()
     try:
         started = time.perf_counter()
-        published = await publish_round(pool, producer, 5, today_in_helsinki())
+        published = await publish_round(pool, producer, 5, helsinki_today())
         return published, time.perf_counter() - started
     finally:
         await producer.stop()

@@ -15,8 +15,8 @@ import sys
 import time
 
 from bench_stats_projection import drop_database, fresh_database, generate, infrastructure, produce_stream
+from kaiku_contracts.calendar import helsinki_today
 from kaiku_runtime.db import create_pool
-from kaiku_stats.domain.periods import today_in_helsinki
 from kaiku_stats.queries import figures, national_scope
 from kaiku_stats.rebuild import rebuild
 
@@ -25,7 +25,7 @@ async def national_year(url: str, year: int) -> dict[str, object]:
     pool = await create_pool(url, min_size=1, max_size=1)
     try:
         async with pool.acquire() as conn:
-            return (await figures(conn, national_scope(), str(year), today_in_helsinki())).exact()
+            return (await figures(conn, national_scope(), str(year), helsinki_today())).exact()
     finally:
         await pool.close()
 

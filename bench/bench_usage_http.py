@@ -15,10 +15,11 @@ import random
 import sys
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
+from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.cards import CardIssued
 from kaiku_contracts.enums import CardType, Channel
 from kaiku_contracts.topics import Topics
@@ -46,8 +47,8 @@ async def setup(url: str, bootstrap: str, card_count: int = CARDS) -> tuple[str,
             card_type=CardType.COMMUNITY,
             region_id=region,
             distributor_id="D1",
-            issued_on=date.today(),
-            valid_until=date.today() + timedelta(days=365),
+            issued_on=helsinki_today(),
+            valid_until=helsinki_today() + timedelta(days=365),
         )
         for c in cards
     ]

@@ -104,10 +104,7 @@ async def test_metrics_of_issue_6_appear_on_metrics_after_traffic(service_runner
 
 
 async def test_request_id_is_echoed_or_made_and_insane_ones_are_replaced(service_runner: ServiceRunner):
-    # the instance of the test above when it ran (a service start costs seconds)
-    issuance = next((s for s in service_runner.running if s.name == "issuance"), None) or service_runner.start(
-        "issuance"
-    )
+    issuance = service_runner.start("issuance")
     async with httpx.AsyncClient(timeout=10) as http:
         r = await http.get(f"{issuance.url}/health/live", headers={REQUEST_ID_HEADER: "portal-4711"})
         assert r.headers[REQUEST_ID_HEADER] == "portal-4711"

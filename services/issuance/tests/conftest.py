@@ -6,7 +6,7 @@ and distributor (`unique()`), and never assumes a topic is empty.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from typing import Any
 
@@ -26,10 +26,11 @@ HOLDER: dict[str, Any] = {
 }
 
 
-@pytest.fixture(scope="session")
-def issuance(service_runner: ServiceRunner) -> ServiceProcess:
+@pytest.fixture(scope="package")
+def issuance(service_runner: ServiceRunner) -> Iterator[ServiceProcess]:
     # unbuffered: the privacy test greps the service's log file right after the requests
-    return service_runner.start("issuance", PYTHONUNBUFFERED="1")
+    with service_runner.started("issuance", PYTHONUNBUFFERED="1") as (svc,):
+        yield svc
 
 
 class Org:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from kaiku_issuance.domain.calendar import helsinki_today
+from kaiku_contracts.calendar import helsinki_today
 from kaiku_issuance.domain.validity import add_months
 from kaiku_runtime.testing import auth, unique
 

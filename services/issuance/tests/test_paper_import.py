@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from kaiku_issuance.domain.calendar import helsinki_today
+from kaiku_contracts.calendar import helsinki_today
 from kaiku_runtime.testing import auth, unique
 
 pytestmark = pytest.mark.connected

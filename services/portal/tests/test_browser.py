@@ -18,16 +18,16 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from kaiku_contracts.calendar import HELSINKI, helsinki_today
 from kaiku_issuance.domain.validity import card_valid_until
-from kaiku_portal.domain.formats import HELSINKI, show_date
+from kaiku_portal.domain.formats import show_date
 from kaiku_portal.i18n import reason_text, translate
 from kaiku_runtime.devstack import ServiceProcess
 from kaiku_runtime.testing import ServiceRunner, unique
@@ -121,12 +121,17 @@ def _add_user(portal: ServiceProcess, username: str, role: str, region: str | No
 
 
 @pytest.fixture(scope="module")
-def world(service_runner: ServiceRunner) -> World:
-    with ThreadPoolExecutor(3) as pool:
-        issuance, usage, stats = pool.map(service_runner.start, ("issuance", "usage", "stats"))
-    portal = service_runner.start(
-        "portal", KAIKU_ISSUANCE_URL=issuance.url, KAIKU_USAGE_URL=usage.url, KAIKU_STATS_URL=stats.url
-    )
+def world(service_runner: ServiceRunner) -> Iterator[World]:
+    with (
+        service_runner.started("issuance", "usage", "stats") as (issuance, usage, stats),
+        service_runner.started(
+            "portal", KAIKU_ISSUANCE_URL=issuance.url, KAIKU_USAGE_URL=usage.url, KAIKU_STATS_URL=stats.url
+        ) as (portal,),
+    ):
+        yield _world(portal)
+
+
+def _world(portal: ServiceProcess) -> World:
     region, distributor, venue = unique("R"), unique("D"), unique("V")
     suffix = unique("").lower()
     users = {
@@ -213,11 +218,11 @@ def test_every_role_does_its_main_task(world: World, page: Page):
     expect(page.get_by_role("link", name=world.card)).to_be_visible()
     accessible(page)
 
-    paper_card = unique("E")
+    paper_card, today = unique("E"), helsinki_today()
     forms = (
         "card_code,issued_on,birth_year,mother_tongue,gender,postal_code,life_situation\n"
-        f"{paper_card},{date.today():%d.%m.%Y},1955,sv,male,65100,pensioner\n"
-        f"{unique('E')},{date.today():%d.%m.%Y},{date.today().year - 10},fi,female,00100,student\n"  # a 10-year-old
+        f"{paper_card},{today:%d.%m.%Y},1955,sv,male,65100,pensioner\n"
+        f"{unique('E')},{today:%d.%m.%Y},{today.year - 10},fi,female,00100,student\n"  # a 10-year-old
     )
     page.goto(f"{base}/cards/import")
     page.locator("#file").set_input_files(
@@ -305,9 +310,10 @@ def test_every_role_does_its_main_task(world: World, page: Page):
     expect(page.locator("#card-status")).to_contain_text(reason_text("sv", "card_unknown"))
     assert "Traceback" not in page.content()
 
+    today = helsinki_today()
     report_csv = (
         "kortin koodi;aikuisten liput;lasten liput;esitys;päivämäärä\n"
-        f"{world.card};1;0;En magisk sommarnatt;{date.today().day}.{date.today().month}.{date.today().year}\n"
+        f"{world.card};1;0;En magisk sommarnatt;{today.day}.{today.month}.{today.year}\n"
         ";1;0;;\n"  # a row without a card code
         "yhteensä;2;0;;\n"  # the report's total row (§9.2)
     )

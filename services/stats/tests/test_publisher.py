@@ -6,11 +6,11 @@ from collections import Counter
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.topics import Topics
 from kaiku_runtime.consumer import Delivered
 from kaiku_runtime.db import create_pool
 from kaiku_runtime.testing import Databases, read_topic
-from kaiku_stats.domain.periods import today_in_helsinki
 from kaiku_stats.handlers import apply_card_events, apply_redemption_events, mark_dirty
 from kaiku_stats.publisher import publish_round
 from kaiku_stats.simulation import make_stream
@@ -39,11 +39,11 @@ async def test_one_snapshot_per_key_per_round_however_often_it_changed(
             keys = await conn.fetchval("SELECT count(*) FROM (SELECT DISTINCT region_id, period FROM snapshot_dirty) k")
         assert marks > keys
 
-        published = await publish_round(pool, producer, 5, today_in_helsinki())
+        published = await publish_round(pool, producer, 5, helsinki_today())
         assert published == keys
         async with pool.acquire() as conn:
             assert await conn.fetchval("SELECT count(*) FROM snapshot_dirty") == 0
-        assert await publish_round(pool, producer, 5, today_in_helsinki()) == 0  # nothing changed, nothing sent
+        assert await publish_round(pool, producer, 5, helsinki_today()) == 0  # nothing changed, nothing sent
 
         ours = {f"{region}:{stream.year}" for region in stream.regions}
         records = await read_topic(
@@ -58,7 +58,7 @@ async def test_one_snapshot_per_key_per_round_however_often_it_changed(
         # a key that changes again goes out again in the next round
         async with pool.acquire() as conn:
             await mark_dirty(conn, [(stream.regions[0], str(stream.year))])
-        assert await publish_round(pool, producer, 5, today_in_helsinki()) == 1
+        assert await publish_round(pool, producer, 5, helsinki_today()) == 1
     finally:
         await producer.stop()
         await pool.close()

@@ -20,6 +20,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
+from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.enums import RedemptionKind
 from kaiku_contracts.envelope import Event
 from kaiku_contracts.redemptions import TicketRedeemed
@@ -27,7 +28,7 @@ from kaiku_contracts.topics import EVENT_TYPE_HEADER, TopicSpec
 from kaiku_runtime.db import create_pool
 from kaiku_runtime.infra import create_topics
 from kaiku_runtime.testing import Databases
-from kaiku_stats.domain.periods import month_of_instant, months_of_year, period_range, today_in_helsinki
+from kaiku_stats.domain.periods import month_of_instant, months_of_year, period_range
 from kaiku_stats.handlers import PROJECTION_TABLES
 from kaiku_stats.queries import Scope, distributor_scope, figures, national_scope, region_scope, venue_scope
 from kaiku_stats.rebuild import SkippedDeadLetters, projection_consumers, rebuild
@@ -151,7 +152,7 @@ async def test_rebuild_equals_live_row_for_row(
     batches = live_batches(rng, await read_partitions(kafka_bootstrap, (cards_topic, redemptions_topic)), order)
 
     url = databases.new("stats")
-    today = today_in_helsinki()
+    today = helsinki_today()
     pool = await create_pool(url, min_size=1, max_size=2)
     try:
         consumers = projection_consumers(

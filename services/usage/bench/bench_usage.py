@@ -15,11 +15,12 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.cards import CardIssued
 from kaiku_contracts.enums import CardType
 from kaiku_contracts.topics import Topics
@@ -74,8 +75,8 @@ async def measure(url: str, bootstrap: str) -> None:
             card_type=CardType.PERSONAL,
             region_id=region,
             distributor_id="D1",
-            issued_on=date.today(),
-            valid_until=date.today() + timedelta(days=365),
+            issued_on=helsinki_today(),
+            valid_until=helsinki_today() + timedelta(days=365),
         )
         for code in cards
     ]

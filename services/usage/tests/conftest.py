@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.cards import CardIssued, CardRevoked, HolderProfile
 from kaiku_contracts.enums import CardType, Gender, LifeSituation, RevocationReason
 from kaiku_contracts.topics import Topics
@@ -25,9 +26,11 @@ HOLDER = HolderProfile(
 )
 
 
-@pytest.fixture(scope="session")
-def usage(service_runner: ServiceRunner) -> ServiceProcess:
-    return service_runner.start("usage")
+@pytest.fixture(scope="package")
+def usage(service_runner: ServiceRunner) -> Iterator[ServiceProcess]:
+    # package scope (this folder has an __init__.py): stopped before other folders' tests run
+    with service_runner.started("usage") as (svc,):
+        yield svc
 
 
 class Scene:
@@ -73,7 +76,7 @@ class Scene:
         region: str | None = None,
     ) -> str:
         code = code or unique("E")
-        issued = issued_on or date.today() - timedelta(days=30)
+        issued = issued_on or helsinki_today() - timedelta(days=30)
         self._pending_cards[code] = "card_revoked" if revoked else "known"
         events: list[CardIssued | CardRevoked] = [
             CardIssued(
@@ -87,7 +90,7 @@ class Scene:
             )
         ]
         if revoked:
-            events.append(CardRevoked(card_code=code, reason=RevocationReason.LOST, revoked_on=date.today()))
+            events.append(CardRevoked(card_code=code, reason=RevocationReason.LOST, revoked_on=helsinki_today()))
         self._outgoing_cards.extend((code.encode(), e.to_json_bytes()) for e in events)
         return code
 

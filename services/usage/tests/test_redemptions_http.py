@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.enums import CardType
 from kaiku_contracts.topics import Topics
 from kaiku_runtime.testing import auth, unique
@@ -23,7 +24,7 @@ async def test_repeating_a_use_returns_the_first_answer_and_records_nothing_twic
     assert first.status_code == 201, first.text
     again = await scene.redeem(use)
     assert (again.status_code, again.json()) == (201, first.json())
-    assert first.json()["card_valid_until"] == (date.today() - timedelta(days=30) + timedelta(days=365)).isoformat()
+    assert first.json()["card_valid_until"] == (helsinki_today() - timedelta(days=30) + timedelta(days=365)).isoformat()
 
     reused = await scene.redeem({**use, "child_tickets": 1})
     assert (reused.status_code, reused.json()["reason"]) == (409, "redemption_id_reused")
@@ -159,14 +160,14 @@ async def test_venues_are_managed_by_their_region(scene: Any) -> None:
 
 
 async def test_box_office_check(scene: Any) -> None:
-    valid = scene.card(valid_until=date.today())
-    expired = scene.card(issued_on=date.today() - timedelta(days=400))
+    valid = scene.card(valid_until=helsinki_today())
+    expired = scene.card(issued_on=helsinki_today() - timedelta(days=400))
     revoked = scene.card(revoked=True)
     await scene.publish_cards()
     assert await scene.card_status(valid.lower()) == {
         "card_code": valid,
         "valid": True,
-        "valid_until": date.today().isoformat(),
+        "valid_until": helsinki_today().isoformat(),
     }
     assert (await scene.card_status(expired))["reason"] == "card_expired"
     assert (await scene.card_status(revoked))["reason"] == "card_revoked"

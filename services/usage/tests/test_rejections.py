@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.enums import CardType
 from kaiku_runtime.testing import auth, unique
 
@@ -42,8 +43,8 @@ async def provoke(scene: Any, case: str) -> tuple[dict[str, Any], str | None]:
     ):
         card = {
             "card_revoked": lambda: scene.card(revoked=True),
-            "card_expired": lambda: scene.card(issued_on=date.today() - timedelta(days=400)),
-            "card_expired_on_performance_date": lambda: scene.card(valid_until=date.today() + timedelta(days=5)),
+            "card_expired": lambda: scene.card(issued_on=helsinki_today() - timedelta(days=400)),
+            "card_expired_on_performance_date": lambda: scene.card(valid_until=helsinki_today() + timedelta(days=5)),
             "community_card_not_allowed_for_course": lambda: scene.card(card_type=CardType.COMMUNITY),
         }[case]()
     elif case == "card_unknown":

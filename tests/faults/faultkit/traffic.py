@@ -19,14 +19,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 from aiokafka import AIOKafkaProducer
+from kaiku_contracts.calendar import HELSINKI
 from kaiku_contracts.topics import Topics
 from kaiku_runtime.testing import auth, unique
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
 ANSWER_DEADLINE = 120.0
 """A client gives up on one input after this long without a definitive answer (reported, never hangs)."""
 GENDERS = ("female", "male", "other", "not_disclosed")

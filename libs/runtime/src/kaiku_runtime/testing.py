@@ -14,6 +14,8 @@ import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -238,9 +240,43 @@ class ServiceRunner:
         if svc in self.running:
             self.running.remove(svc)
 
+    @contextmanager
+    def started(self, *names: str, **extra_env: str) -> Iterator[list[ServiceProcess]]:
+        """Services that live only as long as the `with` block (started side by side).
+
+        Every usage instance answers every agency message on the shared test broker, from its own
+        database: one left running past its tests would answer other tests' submissions too.
+        """
+        with ThreadPoolExecutor(max(1, len(names))) as pool:
+            futures = [pool.submit(self.start, name, **extra_env) for name in names]
+        started = [f.result() for f in futures if f.exception() is None]
+        try:
+            for future in futures:
+                future.result()  # a failed start raises here, after which the others are stopped
+            yield started
+        finally:
+            for svc in started:
+                self.stop(svc)
+
 
 @pytest.fixture(scope="session")
 def service_runner(kafka_bootstrap: str, databases: Databases, kaiku_workdir: Path) -> Iterator[ServiceRunner]:
     runner = ServiceRunner(kafka_bootstrap, databases, kaiku_workdir)
     yield runner
     stop_services(runner.running)
+
+
+@pytest.fixture(autouse=True)
+def _services_end_with_their_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Services a test starts itself stop when it ends (those of wider fixtures live on with them).
+
+    A usage instance left running would answer later tests' agency submissions from its own database.
+    """
+    if "service_runner" not in request.fixturenames:
+        yield
+        return
+    runner: ServiceRunner = request.getfixturevalue("service_runner")
+    before = list(runner.running)
+    yield
+    for svc in [s for s in runner.running if s not in before]:
+        runner.stop(svc)

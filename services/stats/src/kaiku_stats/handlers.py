@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 import asyncpg
+from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.cards import CardIssued, CardRevoked
 from kaiku_contracts.redemptions import RedemptionCancelled, TicketRedeemed
 from kaiku_runtime.consumer import Delivered
@@ -23,7 +24,6 @@ from kaiku_stats.domain.facts import (
     periods_touched_by_revocation,
     use_fact,
 )
-from kaiku_stats.domain.periods import today_in_helsinki
 
 DirtyKey = tuple[str, str]
 
@@ -51,7 +51,7 @@ def _scoped(regions: Iterable[str | None], periods: Iterable[str]) -> set[DirtyK
 
 
 async def apply_card_events(conn: asyncpg.Connection, batch: Sequence[Delivered[CardIssued | CardRevoked]]) -> None:
-    today = today_in_helsinki()
+    today = helsinki_today()
     issued: dict[str, CardIssued] = {}
     revoked: dict[str, CardRevoked] = {}
     for delivered in batch:

@@ -19,6 +19,7 @@ from datetime import date
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.stats import NationalStatsUpdated, RegionalStatsUpdated
 from kaiku_contracts.topics import ALL_TOPICS, EVENT_TYPE_HEADER, Topics
 from kaiku_runtime.infra import create_topics
@@ -27,7 +28,7 @@ from kaiku_runtime.service import KaikuService
 
 from kaiku_stats.domain.facts import NATIONAL
 from kaiku_stats.domain.figures import Figures
-from kaiku_stats.domain.periods import periods_of_day, today_in_helsinki
+from kaiku_stats.domain.periods import periods_of_day
 from kaiku_stats.handlers import mark_dirty
 from kaiku_stats.queries import figures, national_scope, region_scope, regions_with_facts
 from kaiku_stats.settings import StatsSettings
@@ -96,7 +97,7 @@ async def run_publisher(service: KaikuService) -> None:
     while True:
         await asyncio.sleep(settings.stats_publish_interval_seconds)
         try:
-            today = today_in_helsinki()
+            today = helsinki_today()
             if today != last_day:
                 await mark_current_periods(service.pool, today)
                 last_day = today

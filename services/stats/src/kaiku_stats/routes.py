@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.enums import RejectionReason
 from kaiku_contracts.envelope import EntityId
 from kaiku_contracts.stats import Period
@@ -20,7 +21,6 @@ from kaiku_runtime.service import KaikuService
 
 from kaiku_stats import queries, report
 from kaiku_stats.domain.figures import Figures
-from kaiku_stats.domain.periods import today_in_helsinki
 from kaiku_stats.settings import StatsSettings
 
 router = APIRouter(prefix="/v1", tags=["stats"])
@@ -65,7 +65,7 @@ def _view(result: Figures, *, exact: bool, k: int, **extra: Any) -> dict[str, An
 async def national(principal: CurrentPrincipal, service: Service, k: K, period: PeriodQuery) -> dict[str, Any]:
     principal.require_role(Role.NATIONAL, what="read national statistics")
     async with service.pool.acquire() as conn:
-        result = await queries.figures(conn, queries.national_scope(), period, today_in_helsinki())
+        result = await queries.figures(conn, queries.national_scope(), period, helsinki_today())
     return _view(result, exact=False, k=k, scope="national")
 
 
@@ -76,7 +76,7 @@ async def region(
     if not (principal.role is Role.NATIONAL or principal.is_region_admin_of(region_id)):
         raise principal.forbid(f"read the statistics of region {region_id}")
     async with service.pool.acquire() as conn:
-        result = await queries.figures(conn, queries.region_scope(region_id), period, today_in_helsinki())
+        result = await queries.figures(conn, queries.region_scope(region_id), period, helsinki_today())
     return _view(result, exact=principal.role is Role.REGION_ADMIN, k=k, scope="region", region_id=region_id)
 
 
@@ -99,7 +99,7 @@ async def venue(
         if not allowed:
             raise principal.forbid(f"read the statistics of venue {venue_id}")
         scope = queries.venue_scope(venue_id, performance_id)
-        result = await queries.figures(conn, scope, period, today_in_helsinki())
+        result = await queries.figures(conn, scope, period, helsinki_today())
         performances = await queries.uses_by_performance(conn, venue_id, period)
     body = result.exact()
     out = {name: body[name] for name in VENUE_FIELDS}
@@ -126,7 +126,7 @@ async def distributor(
         if not (own or admin or principal.role is Role.NATIONAL):
             raise principal.forbid(f"read the statistics of distributor {distributor_id}")
         scope = queries.distributor_scope(distributor_id, branch_id)
-        result = await queries.figures(conn, scope, period, today_in_helsinki())
+        result = await queries.figures(conn, scope, period, helsinki_today())
         branches = await queries.uses_by_branch(conn, distributor_id, period)
     return _view(
         result,
@@ -161,7 +161,7 @@ async def annual_report(
 ) -> Response:
     _check_report_access(principal, region_id)
     async with service.pool.acquire() as conn:
-        built = await report.build_report(conn, region_id, year, today_in_helsinki(), k)
+        built = await report.build_report(conn, region_id, year, helsinki_today(), k)
     name = f"kaikukortti-{region_id or 'national'}-{year}"
     if format is ReportFormat.CSV:
         return Response(

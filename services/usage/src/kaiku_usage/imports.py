@@ -12,11 +12,11 @@ import io
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
+from kaiku_contracts.calendar import HELSINKI
 from kaiku_contracts.enums import Channel, RejectionReason
 from kaiku_runtime.errors import ApiError
 from kaiku_runtime.tabular import XLSX_MAGIC, TableError, normalise_header, read_table
 
-from kaiku_usage.domain.calendar import HELSINKI
 from kaiku_usage.domain.limits import PerformanceKind
 from kaiku_usage.domain.redemption import RedemptionRequest
 from kaiku_usage.domain.venue_report import (

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import asyncpg
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
+from kaiku_contracts.calendar import helsinki_date
 from kaiku_contracts.enums import Channel, RejectionReason, VenueCategory
 from kaiku_contracts.envelope import CardCode, EntityId
 from kaiku_contracts.redemptions import RedemptionCancelled, RedemptionId
@@ -19,7 +20,6 @@ from kaiku_runtime.outbox import enqueue, enqueue_many
 from kaiku_runtime.service import KaikuService
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from kaiku_usage.domain.calendar import helsinki_date
 from kaiku_usage.domain.cards import card_status
 from kaiku_usage.domain.limits import PerformanceKind, limit_below_minimum
 from kaiku_usage.domain.redemption import RedemptionRequest

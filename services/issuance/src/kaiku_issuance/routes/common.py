@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.enums import RejectionReason
 from kaiku_runtime.errors import ApiError
 
-from kaiku_issuance.domain.calendar import helsinki_today
 from kaiku_issuance.domain.refusals import Refusal
 from kaiku_issuance.schemas import ErrorBody
 

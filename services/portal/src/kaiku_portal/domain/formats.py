@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-HELSINKI = ZoneInfo("Europe/Helsinki")  # INTERFACE.md: dates and periods are in Europe/Helsinki time
+from kaiku_contracts.calendar import HELSINKI, helsinki_today  # INTERFACE.md: dates are Helsinki dates
+
 PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
 
 
@@ -40,7 +40,7 @@ def valid_period(value: str) -> bool:
 
 
 def current_year() -> int:
-    return datetime.now(HELSINKI).year
+    return helsinki_today().year
 
 
 def show_rate(value: float | None) -> str:

@@ -13,6 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from kaiku_portal.accounts import Session
 from kaiku_portal.domain.codes import normalise_card_code
+from kaiku_portal.domain.formats import current_year
 from kaiku_portal.domain.languages import MOTHER_TONGUES
 from kaiku_portal.pages.common import items, listing_unavailable
 from kaiku_portal.upstream import Rejection
@@ -30,7 +31,7 @@ def _choices() -> dict[str, Any]:
         "life_situations": [s.value for s in LifeSituation],
         "mother_tongues": MOTHER_TONGUES,
         "revocation_reasons": [r.value for r in RevocationReason],
-        "this_year": date.today().year,
+        "this_year": current_year(),
     }
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
+from kaiku_contracts.calendar import helsinki_date
 
 
 def periods_of_day(day: date) -> tuple[str, str]:
@@ -17,7 +16,7 @@ def periods_of_day(day: date) -> tuple[str, str]:
 
 def periods_of_instant(moment: datetime) -> tuple[str, str]:
     """The year and month of an instant, in Helsinki time (a performance at 23:30 UTC on 31.1. is in February)."""
-    return periods_of_day(moment.astimezone(HELSINKI).date())
+    return periods_of_day(helsinki_date(moment))
 
 
 def month_of_day(day: date) -> str:
@@ -25,11 +24,7 @@ def month_of_day(day: date) -> str:
 
 
 def month_of_instant(moment: datetime) -> str:
-    return month_of_day(moment.astimezone(HELSINKI).date())
-
-
-def today_in_helsinki() -> date:
-    return datetime.now(HELSINKI).date()
+    return month_of_day(helsinki_date(moment))
 
 
 @dataclass(frozen=True, slots=True)

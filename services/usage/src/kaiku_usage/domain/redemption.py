@@ -12,9 +12,9 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
+from kaiku_contracts.calendar import helsinki_date
 from kaiku_contracts.enums import CardType, Channel, RedemptionKind, RejectionReason, VenueCategory
 
-from kaiku_usage.domain.calendar import helsinki_date
 from kaiku_usage.domain.limits import PerformanceKind
 
 
