@@ -6,7 +6,7 @@ UV := $(VENV)/bin/uv
 PY := $(VENV)/bin/python
 SERVICES := issuance usage stats portal
 
-.PHONY: install system-deps run test lint typecheck pytest schemas bench up down clean
+.PHONY: install system-deps run test lint typecheck pytest schemas bench images up down clean
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -46,6 +46,9 @@ schemas: install  ## regenerate the committed JSON Schemas of the events
 
 bench: install  ## benchmarks: figures printed and written to bench/RESULTS.md
 	$(PY) -m bench
+
+images:  ## build the four service images (needs a Docker engine)
+	for s in issuance usage stats portal; do docker build -f services/$$s/Dockerfile -t kaiku-$$s:dev . || exit 1; done
 
 up:  ## production-like stack in Docker (needs a Docker engine)
 	docker compose -f deploy/compose.yaml up -d --build
