@@ -26,7 +26,7 @@ HOLDER: dict[str, Any] = {
 }
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def issuance(service_runner: ServiceRunner) -> Iterator[ServiceProcess]:
     # unbuffered: the privacy test greps the service's log file right after the requests
     with service_runner.started("issuance", PYTHONUNBUFFERED="1") as (svc,):

@@ -1,4 +1,4 @@
-"""Usage test fixtures: ONE usage process for the whole folder, and a `Scene` per test with its own ids.
+"""Usage test fixtures: one usage process per test module, and a `Scene` per test with its own ids.
 
 The broker and the usage database are shared by every test here, so each test works with its own
 region, venue, agency and cards (`unique()`), and never assumes a topic is empty.
@@ -26,9 +26,9 @@ HOLDER = HolderProfile(
 )
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def usage(service_runner: ServiceRunner) -> Iterator[ServiceProcess]:
-    # package scope (this folder has an __init__.py): stopped before other folders' tests run
+    # per module: a usage instance left running would answer other folders' agency submissions too
     with service_runner.started("usage") as (svc,):
         yield svc
 
