@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from kaiku_contracts.calendar import helsinki_date
 from kaiku_contracts.enums import Channel, RejectionReason, VenueCategory
@@ -152,6 +152,63 @@ async def _venue_region(conn: asyncpg.Connection, venue_id: str) -> str:
 def _may_manage_venue(principal: Principal, venue_id: str, region_id: str) -> bool:
     own = principal.role is Role.VENUE and principal.org == venue_id
     return own or principal.is_region_admin_of(region_id)
+
+
+LISTING_LIMIT = 500
+"""At most this many rows per listing: a region's venues, a venue's performances from `since` on."""
+PERFORMANCES_SHOWN_AFTER_START = timedelta(hours=12)
+"""By default a performance stays listed this long after it began (uses are recorded at the door, §8.2)."""
+
+
+@router.get("/venues")
+async def list_venues(
+    principal: CurrentPrincipal,
+    service: Service,
+    region_id: Annotated[
+        EntityId | None, Query(description="Required for national; a region admin sees its own")
+    ] = None,
+) -> dict[str, Any]:
+    """A region's venues with the ticket agencies that sell for them (national: any region, region admin: its own)."""
+    region = region_id or principal.region
+    if region is None or not (principal.role is Role.NATIONAL or principal.is_region_admin_of(region)):
+        raise principal.forbid("list this region's venues")
+    async with service.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT venue_id, region_id, name, category, agencies FROM venues WHERE region_id = $1"
+            " ORDER BY name, venue_id LIMIT $2",
+            region,
+            LISTING_LIMIT,
+        )
+    return {"venues": [{**dict(r), "agencies": list(r["agencies"])} for r in rows]}
+
+
+@router.get("/performances")
+async def list_performances(
+    venue_id: EntityId,
+    principal: CurrentPrincipal,
+    service: Service,
+    since: Annotated[
+        datetime | None, Query(description="Performances starting at or after this; default 12 h ago")
+    ] = None,
+    include_cancelled: bool = False,
+) -> dict[str, Any]:
+    """A venue's performances in start order, with the card holders recorded so far against the limit."""
+    start = since or datetime.now(UTC) - PERFORMANCES_SHOWN_AFTER_START
+    async with service.pool.acquire() as conn:
+        region = await _venue_region(conn, venue_id)
+        if not (_may_manage_venue(principal, venue_id, region) or principal.role is Role.NATIONAL):
+            raise principal.forbid("list this venue's performances")
+        rows = await conn.fetch(
+            "SELECT performance_id, venue_id, name, starts_at, capacity, kind, card_holder_limit, guest_producer,"
+            " booking_opens_days_before, redeem_from_minutes_before, card_holders, cancelled FROM performances"
+            " WHERE venue_id = $1 AND starts_at >= $2 AND ($3 OR NOT cancelled)"
+            " ORDER BY starts_at, performance_id LIMIT $4",
+            venue_id,
+            start,
+            include_cancelled,
+            LISTING_LIMIT,
+        )
+    return {"performances": [{**dict(r), "starts_at": r["starts_at"].isoformat()} for r in rows]}
 
 
 @router.put("/performances/{performance_id}")
