@@ -93,6 +93,16 @@ async def test_cancelling_a_performance_cancels_its_uses(scene: Any) -> None:
     r = await scene.redeem(scene.use(scene.card(), performance))
     assert r.json()["reason"] == "performance_unknown"
     assert "cancelled" in r.json()["detail"]
+    # changing a cancelled performance does not bring it back, and the answer says it is cancelled
+    r = await scene.http.put(
+        f"{scene.url}/v1/performances/{performance}",
+        json={"venue_id": scene.venue, "name": "Flyttad", "starts_at": "2031-01-01T18:00:00+02:00",
+              "capacity": 200, "kind": "performance"},
+        headers=scene.venue_headers,
+    )  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert r.json()["cancelled"] is True
+    assert r.json()["card_holders"] == 0
 
 
 async def test_community_card_use_links_its_group(scene: Any) -> None:

@@ -250,10 +250,12 @@ async def put_performance(
             body.booking_opens_days_before,
             body.redeem_from_minutes_before,
         )
-        card_holders = await conn.fetchval(
-            "SELECT card_holders FROM performances WHERE performance_id = $1", performance_id
+        state = await conn.fetchrow(
+            "SELECT card_holders, cancelled FROM performances WHERE performance_id = $1", performance_id
         )
-    return {"performance_id": performance_id, **body.model_dump(mode="json"), "card_holders": card_holders}
+    assert state is not None
+    # a cancelled performance stays cancelled (its uses were cancelled with it): the answer says so
+    return {"performance_id": performance_id, **body.model_dump(mode="json"), **dict(state)}
 
 
 @router.delete("/performances/{performance_id}")
