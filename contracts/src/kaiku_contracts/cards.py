@@ -8,16 +8,18 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from kaiku_contracts.enums import CardType, Gender, LifeSituation, RevocationReason
-from kaiku_contracts.envelope import CardCode, EntityId, Event
+from kaiku_contracts.envelope import CardCode, EntityId, Event, described
 
 MotherTongue = Annotated[
     str,
     BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v),
-    StringConstraints(pattern=r"^([a-z]{2}|other)$"),
+    StringConstraints(
+        pattern=described(r"^([a-z]{2}|other)$", "a two-letter language code (ISO 639-1: fi, sv, ru, ...) or 'other'")
+    ),
 ]
 """ISO 639-1 language code (two letters) or `other`."""
 
-PostalCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
+PostalCode = Annotated[str, StringConstraints(pattern=described(r"^[0-9]{5}$", "five digits (a Finnish postal code)"))]
 """A Finnish postal code: five digits."""
 
 

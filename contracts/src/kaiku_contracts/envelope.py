@@ -8,6 +8,15 @@ from uuid import UUID, uuid4
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+PATTERN_MEANINGS: dict[str, str] = {}
+"""What each format pattern of the contracts means, in words (errors say this, not the regex)."""
+
+
+def described(pattern: str, meaning: str) -> str:
+    """A field's pattern, registered with what it means for the people who fill the field in."""
+    PATTERN_MEANINGS[pattern] = meaning
+    return pattern
+
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
@@ -23,11 +32,12 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 CardCode = Annotated[
     str,
     BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
-    StringConstraints(min_length=1, max_length=20, pattern=r"^[A-Z0-9-]+$"),
+    StringConstraints(min_length=1, max_length=20, pattern=described(r"^[A-Z0-9-]+$", "letters A-Z, digits and '-'")),
 ]
 """A card's code: 1-20 of A-Z, 0-9 and '-', stored upper-case (INTERFACE.md CardIssued)."""
 
-EntityId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+ID_PATTERN = described(r"^[A-Za-z0-9._:-]+$", "letters, digits and . _ : -")
+EntityId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]
 """Identifier of a region, distributor, venue, performance or agency."""
 
 

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from kaiku_contracts.enums import CardType, Channel, RedemptionKind, RejectionReason, VenueCategory
-from kaiku_contracts.envelope import CardCode, EntityId, Event, UtcDatetime
+from kaiku_contracts.envelope import ID_PATTERN, CardCode, EntityId, Event, UtcDatetime
 
-RedemptionId = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")]
+RedemptionId = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=ID_PATTERN)]
 """Unique per use; the idempotency key of a redemption."""
 
 

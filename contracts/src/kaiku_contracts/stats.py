@@ -6,9 +6,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from kaiku_contracts.envelope import EntityId, Event
+from kaiku_contracts.envelope import EntityId, Event, described
 
-Period = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}(-(0[1-9]|1[0-2]))?$")]
+Period = Annotated[
+    str, StringConstraints(pattern=described(r"^[0-9]{4}(-(0[1-9]|1[0-2]))?$", "a year YYYY or a month YYYY-MM"))
+]
 """`YYYY` or `YYYY-MM`, in Europe/Helsinki time."""
 
 Breakdown = dict[str, int | None]

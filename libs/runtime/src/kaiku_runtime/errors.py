@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from kaiku_contracts.enums import RejectionReason
+from kaiku_contracts.envelope import PATTERN_MEANINGS
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 STATUS_BY_REASON: dict[RejectionReason, int] = {
@@ -41,11 +42,13 @@ def describe_validation_errors(errors: list[Any]) -> str:
     for err in errors:
         loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
         kind = err.get("type", "")
+        ctx = err.get("ctx") or {}
         if kind == "extra_forbidden":
             message = "is not an accepted field (personal data is never recorded)"
+        elif kind == "string_pattern_mismatch" and ctx.get("pattern") in PATTERN_MEANINGS:
+            message = f"should be {PATTERN_MEANINGS[ctx['pattern']]}"
         else:
             message = str(err.get("msg", "is invalid"))
-            ctx = err.get("ctx") or {}
             expected = ctx.get("expected")
             if expected and "expected" not in message.lower():
                 message = f"{message}; allowed: {expected}"
