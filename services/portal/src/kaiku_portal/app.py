@@ -62,7 +62,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 app = FastAPI(title="Kaikukortti staff portal", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
 app.state.settings = settings
-install_http_metrics(app)
+install_http_metrics(app, "portal")
 app.mount("/static", StaticFiles(directory=STATIC), name="static")
 for module in (signin, distributor, venue, coordination):
     app.include_router(module.router)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import httpx
 from kaiku_runtime.auth import issue_token
 from kaiku_runtime.logging import get_logger
+from kaiku_runtime.metrics import REQUEST_ID_HEADER, current_request_id
 
 from kaiku_portal.accounts import Person
 from kaiku_portal.settings import PortalSettings
@@ -77,7 +78,7 @@ class Services:
                 json=json,
                 params={k: v for k, v in (params or {}).items() if v is not None},
                 files=files,
-                headers={"Authorization": f"Bearer {self.token(person)}"},
+                headers=self._headers(person),
             )
         except httpx.HTTPError as exc:
             log.warning("upstream_unreachable", service=service, error=type(exc).__name__)
@@ -85,6 +86,14 @@ class Services:
         if response.status_code >= 400:
             raise self._rejection(service, response)
         return response
+
+    def _headers(self, person: Person) -> dict[str, str]:
+        """The person's token, and the page request's correlation id so the services' logs line up with ours."""
+        headers = {"Authorization": f"Bearer {self.token(person)}"}
+        request_id = current_request_id()
+        if request_id is not None:
+            headers[REQUEST_ID_HEADER] = request_id
+        return headers
 
     @staticmethod
     def _rejection(service: ServiceName, response: httpx.Response) -> Rejection:

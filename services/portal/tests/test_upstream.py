@@ -1,0 +1,28 @@
+"""The portal calls the services as the signed-in person, under the page request's correlation id."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import structlog
+from kaiku_portal.accounts import Person
+from kaiku_portal.settings import PortalSettings
+from kaiku_portal.upstream import Services
+from kaiku_runtime.auth import Role
+from kaiku_runtime.metrics import REQUEST_ID_HEADER
+from kaiku_runtime.settings import DEV_JWT_SECRET
+from kaiku_runtime.testing import ServiceRunner, unique
+
+pytestmark = pytest.mark.connected
+
+
+async def test_a_page_requests_id_reaches_the_service_it_calls(service_runner: ServiceRunner) -> None:
+    usage = service_runner.start("usage")
+    settings = PortalSettings(usage_url=usage.url, jwt_secret=DEV_JWT_SECRET)
+    clerk = Person("a1", "clerk.one", Role.VENUE, "R1", unique("V"))
+    async with httpx.AsyncClient(timeout=10) as http:
+        services = Services(settings, http)
+        with structlog.contextvars.bound_contextvars(request_id="portal-4711"):
+            answer = await services.request(clerk, "usage", "GET", "/v1/cards/E1/status")
+        assert answer.json() == {"card_code": "E1", "valid": False, "valid_until": None, "reason": "card_unknown"}
+        assert answer.headers[REQUEST_ID_HEADER] == "portal-4711"  # the service took the portal's id as its own
