@@ -36,3 +36,5 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
 EVENT_TYPE_HEADER = "event_type"
 DEAD_LETTER_ERROR_HEADER = "error"
 DEAD_LETTER_SOURCE_HEADER = "source_topic"
+DEAD_LETTER_REDACTED_HEADER = "redacted"
+"""Fields the contract does not know (where personal data would be), left out of the kept value."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import date
+from typing import Any
 
 import asyncpg
 import pytest
@@ -127,3 +129,49 @@ async def test_consumer_dead_letters_garbage_and_applies_each_event_once(runtime
     assert any(e.startswith("schema:") and "card_code" in e for e in errors)
     assert any("event_type" in e or "tag" in e.lower() for e in errors)
     await asyncio.sleep(0)
+
+
+async def test_the_dead_letter_topic_never_keeps_fields_where_personal_data_would_be(kafka_bootstrap: str) -> None:
+    """§11: a producer that sends a name or an identity code gets its message dead-lettered without them."""
+    code = unique("PII")
+    issued = {
+        "event_id": "6f1c1b7e-7d2c-4a53-9d0a-2f4f1a0c3b11",
+        "event_type": "CardIssued",
+        "schema_version": 1,
+        "occurred_at": "2026-03-01T10:00:00Z",
+        "card_code": code,
+        "card_type": "personal",
+        "region_id": "R1",
+        "distributor_id": "D1",
+        "issued_on": "2026-03-01",
+        "valid_until": "2027-03-01",
+        "ssn": "010180-123A",
+        "holder": {"birth_year": 1980, "mother_tongue": "fi", "gender": "female", "postal_code": "00100",
+                   "life_situation": "other", "name": "Maija Meikäläinen"},
+    }  # fmt: skip
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    consumer: BatchConsumer[CardRevoked] = BatchConsumer(
+        name="test-consumer",
+        topic=Topics.CARDS,
+        adapter=TypeAdapter(CardEvent),
+        handler=lambda _conn, _batch: asyncio.sleep(0),
+        pool_getter=lambda: pytest.fail("nothing decodable, nothing to apply"),
+        dead_letters_getter=lambda: DeadLetters(producer),
+    )
+    try:
+        await consumer.apply([record(json.dumps(issued).encode(), 7)])
+    finally:
+        await producer.stop()
+
+    def kept(rs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [r for r in rs if isinstance(r["value"], dict) and r["value"].get("card_code") == code]
+
+    [dead] = kept(await read_topic(kafka_bootstrap, Topics.DEAD_LETTER, until=lambda rs: bool(kept(rs))))
+    assert set(dead["headers"]["redacted"].split(",")) == {"ssn", "holder.name"}
+    assert "ssn" not in dead["value"]
+    assert "name" not in dead["value"]["holder"]
+    assert dead["value"]["holder"]["postal_code"] == "00100"  # the rest is kept for whoever inspects it
+    assert "Maija" not in json.dumps(dead)
+    assert "010180" not in json.dumps(dead)
+    assert "not an accepted field" in dead["headers"]["error"]

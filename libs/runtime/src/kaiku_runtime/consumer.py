@@ -10,6 +10,7 @@ A failure rewinds to the batch start (nack) and the batch is applied again, idem
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,12 @@ from aiokafka.structs import ConsumerRecord, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.message import StreamMessage
-from kaiku_contracts.topics import DEAD_LETTER_ERROR_HEADER, DEAD_LETTER_SOURCE_HEADER, Topics
+from kaiku_contracts.topics import (
+    DEAD_LETTER_ERROR_HEADER,
+    DEAD_LETTER_REDACTED_HEADER,
+    DEAD_LETTER_SOURCE_HEADER,
+    Topics,
+)
 from pydantic import TypeAdapter, ValidationError
 
 from kaiku_runtime.errors import describe_validation_errors
@@ -68,44 +74,102 @@ async def claim_new_events(conn: asyncpg.Connection, consumer: str, event_ids: S
     return {row["event_id"] for row in rows}
 
 
-def _decode_error(record: ConsumerRecord[Any, Any], adapter: TypeAdapter[Any]) -> tuple[Any, str | None]:
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A record that could not be decoded: why, and the value the dead-letter topic may keep."""
+
+    record: ConsumerRecord[Any, Any]
+    reason: str
+    kept_value: bytes | None
+    redacted: tuple[str, ...] = ()
+
+
+def contract_field_names(adapter: TypeAdapter[Any]) -> frozenset[str]:
+    """Every field name the contract behind `adapter` knows, at any depth."""
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            properties = node.get("properties")
+            if isinstance(properties, dict):
+                names.update(properties)
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(adapter.json_schema())
+    return frozenset(names)
+
+
+def _only_known(document: Any, known: frozenset[str], path: str = "") -> tuple[Any, list[str]]:
+    """`document` with every field the contract does not know removed, and where those were."""
+    if isinstance(document, list):
+        kept_items, dropped = [], []
+        for item in document:
+            kept, gone = _only_known(item, known, path)
+            kept_items.append(kept)
+            dropped += gone
+        return kept_items, dropped
+    if not isinstance(document, dict):
+        return document, []
+    kept_fields: dict[str, Any] = {}
+    dropped = []
+    for name, value in document.items():
+        where = f"{path}.{name}" if path else str(name)
+        if name in known:
+            kept_fields[name], gone = _only_known(value, known, where)
+            dropped += gone
+        else:
+            dropped.append(where)
+    return kept_fields, dropped
+
+
+def _refusal(
+    record: ConsumerRecord[Any, Any], adapter: TypeAdapter[Any], known: frozenset[str]
+) -> tuple[Any, Refused | None]:
     value = record.value
     if value is None:
-        return None, "empty message (tombstone)"
+        return None, Refused(record, "empty message (tombstone)", None)
     if len(value) > MAX_MESSAGE_BYTES:
-        return None, f"message of {len(value)} bytes exceeds the {MAX_MESSAGE_BYTES}-byte limit"
+        return None, Refused(record, f"message of {len(value)} bytes exceeds the {MAX_MESSAGE_BYTES}-byte limit", b"")
     try:
         return adapter.validate_json(value), None
     except ValidationError as exc:
         errors = exc.errors(include_input=False, include_url=False)
         if errors and errors[0].get("type") == "json_invalid":
-            return None, "not valid JSON"
-        return None, "schema: " + describe_validation_errors(list(errors))
+            return None, Refused(record, "not valid JSON", value)
+        reason = "schema: " + describe_validation_errors(list(errors))
+        # Fields the contract does not know are where personal data would be (§11): the dead-letter topic
+        # keeps the rest of the message for inspection, never them, and names what it left out.
+        kept, dropped = _only_known(json.loads(value), known)
+        if not dropped:
+            return None, Refused(record, reason, value)
+        return None, Refused(record, reason, json.dumps(kept, ensure_ascii=False).encode(), tuple(dropped))
 
 
 class DeadLetters:
     def __init__(self, producer: AIOKafkaProducer) -> None:
         self._producer = producer
 
-    async def send(self, records: list[tuple[ConsumerRecord[Any, Any], str]]) -> None:
+    async def send(self, refused: list[Refused]) -> None:
         futures = []
-        for record, reason in records:
-            value = record.value if record.value is None or len(record.value) <= MAX_MESSAGE_BYTES else b""
+        for r in refused:
+            record = r.record
+            headers = [
+                (DEAD_LETTER_ERROR_HEADER, r.reason.encode()),
+                (DEAD_LETTER_SOURCE_HEADER, record.topic.encode()),
+                ("source_partition", str(record.partition).encode()),
+                ("source_offset", str(record.offset).encode()),
+            ]
+            if r.redacted:
+                headers.append((DEAD_LETTER_REDACTED_HEADER, ",".join(r.redacted).encode()))
             futures.append(
-                await self._producer.send(
-                    Topics.DEAD_LETTER,
-                    value=value,
-                    key=record.key,
-                    headers=[
-                        (DEAD_LETTER_ERROR_HEADER, reason.encode()),
-                        (DEAD_LETTER_SOURCE_HEADER, record.topic.encode()),
-                        ("source_partition", str(record.partition).encode()),
-                        ("source_offset", str(record.offset).encode()),
-                    ],
-                )
+                await self._producer.send(Topics.DEAD_LETTER, value=r.kept_value, key=record.key, headers=headers)
             )
             DEAD_LETTERS.labels(record.topic).inc()
-            log.warning("dead_lettered", source_topic=record.topic, offset=record.offset, error=reason)
+            log.warning("dead_lettered", source_topic=record.topic, offset=record.offset, error=r.reason)
         await asyncio.gather(*futures)
 
 
@@ -127,6 +191,7 @@ class BatchConsumer(Generic[E]):
         self.name = name
         self.topic = topic
         self._adapter = adapter
+        self._known_fields = contract_field_names(adapter)
         self._handler = handler
         self._pool = pool_getter
         self._dead_letters = dead_letters_getter
@@ -142,13 +207,13 @@ class BatchConsumer(Generic[E]):
 
     async def _apply(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
         good: list[Delivered[E]] = []
-        bad: list[tuple[ConsumerRecord[Any, Any], str]] = []
+        bad: list[Refused] = []
         for record in records:
-            event, error = _decode_error(record, self._adapter)
-            if error is None:
+            event, refused = _refusal(record, self._adapter, self._known_fields)
+            if refused is None:
                 good.append(Delivered(event, record))
             else:
-                bad.append((record, error))
+                bad.append(refused)
         if bad:
             await self._dead_letters().send(bad)
         if good:

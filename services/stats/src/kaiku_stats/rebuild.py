@@ -22,7 +22,7 @@ from aiokafka.structs import ConsumerRecord
 from kaiku_contracts.cards import CardEvent
 from kaiku_contracts.redemptions import RedemptionEvent
 from kaiku_contracts.topics import Topics
-from kaiku_runtime.consumer import BatchConsumer, DeadLetters
+from kaiku_runtime.consumer import BatchConsumer, DeadLetters, Refused
 from kaiku_runtime.db import apply_migrations, create_pool, ensure_database
 from kaiku_runtime.logging import get_logger
 from pydantic import TypeAdapter
@@ -48,8 +48,8 @@ class SkippedDeadLetters(DeadLetters):
     def __init__(self) -> None:
         self.count = 0
 
-    async def send(self, records: list[tuple[ConsumerRecord[Any, Any], str]]) -> None:
-        self.count += len(records)
+    async def send(self, refused: list[Refused]) -> None:
+        self.count += len(refused)
 
 
 @dataclass(frozen=True, slots=True)
