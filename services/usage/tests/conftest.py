@@ -169,24 +169,29 @@ class Scene:
             **headers,
         )
 
-    async def outcomes(self, redemption_ids: Iterable[str], *, at_least: int = 1) -> dict[str, list[dict[str, Any]]]:
-        """Every outcome published for these ids (waits until each has `at_least` of them)."""
-        wanted = set(redemption_ids)
+    async def outcomes(
+        self, redemption_ids: Iterable[str], *, at_least: int = 1, unanswered: Iterable[str] = ()
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Every outcome published for these ids (waits until each has `at_least` of them).
 
-        def by_id(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+        Outcomes of the `unanswered` ids are returned too if any were published meanwhile (none should be).
+        """
+        wanted, unwanted = set(redemption_ids), set(unanswered)
+
+        def by_id(records: list[dict[str, Any]], ids: set[str]) -> dict[str, list[dict[str, Any]]]:
             found: dict[str, list[dict[str, Any]]] = {}
             for record in records:
                 value = record["value"]
-                if isinstance(value, dict) and value.get("redemption_id") in wanted:
+                if isinstance(value, dict) and value.get("redemption_id") in ids:
                     found.setdefault(value["redemption_id"], []).append({**value, "_key": record["key"]})
             return found
 
-        records = await read_topic(
-            self.bootstrap,
-            Topics.REDEMPTION_OUTCOMES,
-            until=lambda rs: all(len(v) >= at_least for v in by_id(rs).values()) and len(by_id(rs)) == len(wanted),
-        )
-        return by_id(records)
+        def complete(records: list[dict[str, Any]]) -> bool:
+            found = by_id(records, wanted)
+            return len(found) == len(wanted) and all(len(v) >= at_least for v in found.values())
+
+        records = await read_topic(self.bootstrap, Topics.REDEMPTION_OUTCOMES, until=complete)
+        return by_id(records, wanted | unwanted)
 
     async def published(self, topic: str, match: Any, *, count: int = 1) -> list[dict[str, Any]]:
         """Records of `topic` whose value `match`es, once at least `count` arrived."""

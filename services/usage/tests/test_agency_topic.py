@@ -36,8 +36,20 @@ async def test_garbage_goes_to_the_dead_letter_topic_and_every_valid_message_is_
     ]
     await produce(scene.bootstrap, Topics.AGENCY_REDEMPTIONS, messages)
 
-    outcomes = await scene.outcomes([v["redemption_id"] for v in valid])
-    assert {o[0]["event_type"] for o in outcomes.values()} == {"RedemptionAccepted"}
+    answered = [wrong_types["redemption_id"], unknown_type["redemption_id"]]
+    outcomes = await scene.outcomes(
+        [v["redemption_id"] for v in valid] + answered, unanswered=[no_agency["redemption_id"]]
+    )
+    assert {outcomes[v["redemption_id"]][0]["event_type"] for v in valid} == {"RedemptionAccepted"}
+    # garbage that still names its redemption and agency is answered, so the agency learns why
+    for redemption_id in answered:
+        [answer] = outcomes[redemption_id]
+        assert answer["event_type"] == "RedemptionRejected"
+        assert answer["reason"] == "invalid_request"
+        assert answer["_key"] == scene.agency
+    assert "adult_tickets" in outcomes[wrong_types["redemption_id"]][0]["detail"]
+    assert "many" not in outcomes[wrong_types["redemption_id"]][0]["detail"]
+    assert no_agency["redemption_id"] not in outcomes  # nobody to answer
 
     dead = await read_topic(
         scene.bootstrap,
@@ -139,11 +151,18 @@ async def test_signed_agencies_must_sign_and_unsigned_ones_still_work(scene: Any
     await send(good, key)
     await scene.submit([no_key])
 
-    ids = [s["redemption_id"] for s in (unsigned, wrong, others, good, no_key)]
-    outcomes = await scene.outcomes(ids)
+    # unreadable submissions in a signed agency's name are answered only when the agency signed them
+    forged_garbage = {**scene.submission(scene.use(cards[0], performance), signed), "adult_tickets": "x"}
+    signed_garbage = {**scene.submission(scene.use(cards[1], performance), signed), "adult_tickets": "x"}
+    await scene.submit([forged_garbage])
+    await send(signed_garbage, key)
+
+    ids = [s["redemption_id"] for s in (unsigned, wrong, others, good, no_key, signed_garbage)]
+    outcomes = await scene.outcomes(ids, unanswered=[forged_garbage["redemption_id"]])
     verdicts = [outcomes[i][0].get("reason", "accepted") for i in ids]
-    assert verdicts == ["agency_not_authorised"] * 3 + ["accepted", "accepted"]
+    assert verdicts == ["agency_not_authorised"] * 3 + ["accepted", "accepted", "invalid_request"]
     assert "signature" in outcomes[ids[0]][0]["detail"]
+    assert forged_garbage["redemption_id"] not in outcomes
 
     metrics = (await scene.http.get(f"{scene.url}/metrics")).text
     assert f'kaiku_agency_unsigned_messages_total{{agency_id="{keyless}"}} 1.0' in metrics

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from kaiku_runtime.tabular import read_table
 from kaiku_usage.domain.signatures import SignatureCheck, check_signature, sign
+from kaiku_usage.domain.submissions import answerable
 from kaiku_usage.domain.venue_report import (
     ReportLine,
     RowProblem,
@@ -101,3 +102,22 @@ def test_signatures() -> None:
     )
     assert check_signature("agency-one-secret-key", value + b" ", good) is SignatureCheck.INVALID
     assert check_signature(None, value, None) is SignatureCheck.NOT_REQUIRED
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (b'{"redemption_id": "r-1", "agency_id": "A1", "adult_tickets": "many"}', ("r-1", "A1")),
+        (b'{"redemption_id": "r-1"}', None),  # no agency to answer
+        (b'{"agency_id": "A1"}', None),  # nothing to answer about
+        (b'{"redemption_id": "r 1", "agency_id": "A1"}', None),  # not an id
+        (b'{"redemption_id": 7, "agency_id": "A1"}', None),
+        (b"[1, 2]", None),
+        (b"\x00\xff", None),
+        (None, None),
+    ],
+)
+def test_an_unreadable_submission_is_answered_only_when_it_names_redemption_and_agency(
+    value: bytes | None, expected: tuple[str, str] | None
+) -> None:
+    assert answerable(value) == expected

@@ -149,6 +149,10 @@ def _refusal(
         return None, Refused(record, reason, json.dumps(kept, ensure_ascii=False).encode(), tuple(dropped))
 
 
+RefusedHandler = Callable[[asyncpg.Connection, list[Refused]], Awaitable[None]]
+"""Runs after the refused records were dead-lettered, in a transaction of its own (e.g. to answer a sender)."""
+
+
 class DeadLetters:
     def __init__(self, producer: AIOKafkaProducer) -> None:
         self._producer = producer
@@ -187,6 +191,7 @@ class BatchConsumer(Generic[E]):
         dead_letters_getter: Callable[[], DeadLetters],
         dedupe_by_event_id: bool = True,
         after_commit: Callable[[], None] | None = None,
+        on_refused: RefusedHandler | None = None,
     ) -> None:
         self.name = name
         self.topic = topic
@@ -197,6 +202,7 @@ class BatchConsumer(Generic[E]):
         self._dead_letters = dead_letters_getter
         self._dedupe = dedupe_by_event_id
         self._after_commit = after_commit
+        self._on_refused = on_refused
         self.batches_applied = 0
         self._lag_by_partition: dict[int, int] = {}
 
@@ -216,6 +222,9 @@ class BatchConsumer(Generic[E]):
                 bad.append(refused)
         if bad:
             await self._dead_letters().send(bad)
+            if self._on_refused is not None:
+                async with self._pool().acquire() as conn, conn.transaction():
+                    await self._on_refused(conn, bad)
         if good:
             async with self._pool().acquire() as conn, conn.transaction():
                 if self._dedupe:

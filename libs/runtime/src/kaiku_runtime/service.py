@@ -21,7 +21,7 @@ from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import TypeAdapter
 
-from kaiku_runtime.consumer import BatchConsumer, DeadLetters, Handler, subscribe
+from kaiku_runtime.consumer import BatchConsumer, DeadLetters, Handler, RefusedHandler, subscribe
 from kaiku_runtime.db import apply_migrations, create_pool, ensure_database, with_database
 from kaiku_runtime.errors import install_error_handlers
 from kaiku_runtime.logging import configure_logging, get_logger
@@ -110,6 +110,7 @@ class KaikuService:
         description: str,
         dedupe_by_event_id: bool = True,
         group_id: str | None = None,
+        on_refused: RefusedHandler | None = None,
     ) -> BatchConsumer[Any]:
         consumer: BatchConsumer[Any] = BatchConsumer(
             name=name,
@@ -120,6 +121,7 @@ class KaikuService:
             dead_letters_getter=lambda: self.dead_letters,
             dedupe_by_event_id=dedupe_by_event_id,
             after_commit=self.notify_relay,
+            on_refused=on_refused,
         )
         subscribe(
             self.broker,

@@ -46,6 +46,7 @@ service.add_consumer(
     ),
     # a retry may carry a new event_id, and agencies' event ids are not trusted: de-duplicated by redemption_id
     dedupe_by_event_id=False,
+    on_refused=handlers.answer_unreadable_submissions,
 )
 service.document_publisher(Topics.REDEMPTIONS, TicketRedeemed, "An accepted ticket use (key = card code)")
 service.document_publisher(Topics.REDEMPTIONS, RedemptionCancelled, "A use was cancelled (key = card code)")

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
+from aiokafka.structs import ConsumerRecord
 from kaiku_contracts.cards import CardIssued, CardRevoked
 from kaiku_contracts.enums import RejectionReason
 from kaiku_contracts.envelope import Event
 from kaiku_contracts.redemptions import AgencyRedemptionSubmission, RedemptionAccepted, RedemptionRejected
 from kaiku_contracts.topics import Topics
-from kaiku_runtime.consumer import Delivered
+from kaiku_runtime.consumer import Delivered, Refused
 from kaiku_runtime.logging import get_logger
 from kaiku_runtime.outbox import enqueue_many
 
 from kaiku_usage.domain.redemption import RedemptionRequest
 from kaiku_usage.domain.signatures import SIGNATURE_HEADER, SignatureCheck, check_signature
-from kaiku_usage.metrics import AGENCY_UNSIGNED_MESSAGES
+from kaiku_usage.domain.submissions import answerable
+from kaiku_usage.metrics import AGENCY_UNSIGNED_MESSAGES, REDEMPTIONS_REJECTED
 from kaiku_usage.redeeming import Outcome, redeem_many
 
 log = get_logger(__name__)
@@ -48,24 +51,48 @@ async def apply_card_events(conn: asyncpg.Connection, batch: list[Delivered[Card
             )
 
 
-def _header(delivered: Delivered[AgencyRedemptionSubmission], name: str) -> str | None:
-    for key, value in delivered.record.headers or ():
-        if key.lower() == name and value is not None:
+def _signature(record: ConsumerRecord[Any, Any]) -> str | None:
+    for key, value in record.headers or ():
+        if key.lower() == SIGNATURE_HEADER and value is not None:
             return bytes(value).decode(errors="replace")
     return None
+
+
+async def _signature_checks(
+    conn: asyncpg.Connection, messages: list[tuple[str, ConsumerRecord[Any, Any]]]
+) -> list[SignatureCheck]:
+    """Signature check per `(agency_id, record)`: an agency with a key must sign."""
+    agency_ids = sorted({agency_id for agency_id, _ in messages})
+    rows = await conn.fetch("SELECT agency_id, signing_key FROM agencies WHERE agency_id = ANY($1::text[])", agency_ids)
+    keys: dict[str, str | None] = {row["agency_id"]: row["signing_key"] for row in rows}
+    return [check_signature(keys.get(agency), record.value or b"", _signature(record)) for agency, record in messages]
 
 
 async def _authorise(
     conn: asyncpg.Connection, batch: list[Delivered[AgencyRedemptionSubmission]]
 ) -> dict[int, SignatureCheck]:
-    """Signature check per message (by position in the batch): an agency with a key must sign."""
-    agency_ids = sorted({d.event.agency_id for d in batch})
-    rows = await conn.fetch("SELECT agency_id, signing_key FROM agencies WHERE agency_id = ANY($1::text[])", agency_ids)
-    keys: dict[str, str | None] = {row["agency_id"]: row["signing_key"] for row in rows}
-    return {
-        index: check_signature(keys.get(d.event.agency_id), d.record.value or b"", _header(d, SIGNATURE_HEADER))
-        for index, d in enumerate(batch)
-    }
+    """Signature check per message (by position in the batch)."""
+    return dict(enumerate(await _signature_checks(conn, [(d.event.agency_id, d.record) for d in batch])))
+
+
+async def answer_unreadable_submissions(conn: asyncpg.Connection, refused: list[Refused]) -> None:
+    """A dead-lettered submission that still names its redemption and agency is answered `invalid_request`.
+
+    The detail names the fields at fault, never their values; an agency with a signing key is answered only
+    for a message it signed (so nobody can make its sales look refused).
+    """
+    named = [(ids, r) for r in refused if (ids := answerable(r.record.value)) is not None]
+    checks = await _signature_checks(conn, [(agency_id, r.record) for (_, agency_id), r in named]) if named else []
+    answers: list[tuple[str, str, Event]] = []
+    for ((redemption_id, agency_id), r), check in zip(named, checks, strict=True):
+        if check not in (SignatureCheck.VALID, SignatureCheck.NOT_REQUIRED):
+            continue
+        REDEMPTIONS_REJECTED.labels(RejectionReason.INVALID_REQUEST.value, "agency").inc()
+        answer = RedemptionRejected(
+            redemption_id=redemption_id, agency_id=agency_id, reason=RejectionReason.INVALID_REQUEST, detail=r.reason
+        )
+        answers.append((Topics.REDEMPTION_OUTCOMES, agency_id, answer))
+    await enqueue_many(conn, answers)
 
 
 async def apply_agency_submissions(
