@@ -10,9 +10,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from kaiku_portal import app as portal
-from kaiku_portal.domain.throttle import SignInThrottle
 from kaiku_portal.i18n import reason_text, translate
-from kaiku_portal.pages import signin
 from kaiku_runtime.auth import Role
 from kaiku_runtime.testing import Databases
 
@@ -26,7 +24,6 @@ async def client(databases: Databases, monkeypatch: pytest.MonkeyPatch) -> Async
     monkeypatch.setattr(portal, "database_url", databases.new("portal"))
     for name in ("issuance_url", "usage_url", "stats_url"):
         monkeypatch.setattr(portal.settings, name, NOWHERE)
-    monkeypatch.setattr(signin, "throttle", SignInThrottle())
     async with LifespanManager(portal.app) as manager:
         accounts = portal.app.state.accounts
         await accounts.create("clerk.one", PASSWORD, Role.VENUE, "R1", "V1")
@@ -111,6 +108,12 @@ async def test_password_guessing_is_stopped_after_five_failures(client: httpx.As
     blocked = await sign_in(client)  # even the right password waits now
     assert blocked.status_code == 429
     assert translate("fi", "login.throttled") in blocked.text
+    # the count lives in the database (shared by every portal instance), not in this process
+    accounts = portal.app.state.accounts
+    assert await accounts.sign_in_blocked("clerk.one")
+    assert not await accounts.sign_in_blocked("someone.else")
+    await accounts.sign_in_succeeded("clerk.one")  # what a successful sign-in does, e.g. after the window
+    assert (await sign_in(client)).status_code == 303
 
 
 async def test_health_ready_answers_for_the_portals_own_database(client: httpx.AsyncClient):

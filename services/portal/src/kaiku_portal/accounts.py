@@ -20,6 +20,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from kaiku_runtime.auth import Role
 
+from kaiku_portal.domain.throttle import WINDOW_SECONDS, sign_in_blocked
+
 PORTAL_ROLES = (Role.NATIONAL, Role.REGION_ADMIN, Role.DISTRIBUTOR, Role.VENUE)
 MIN_PASSWORD_LENGTH = 10
 
@@ -158,6 +160,25 @@ class Accounts:
         await self.pool.execute(
             "UPDATE sessions SET data = $2::jsonb WHERE token_hash = $1", session.token_hash, json.dumps(data)
         )
+
+    async def sign_in_blocked(self, username: str) -> bool:
+        failures = await self.pool.fetchval(
+            "SELECT count(*) FROM sign_in_failures WHERE username = $1"
+            " AND failed_at > now() - make_interval(secs => $2)",
+            username,
+            WINDOW_SECONDS,
+        )
+        return sign_in_blocked(int(failures))
+
+    async def sign_in_failed(self, username: str) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "DELETE FROM sign_in_failures WHERE failed_at < now() - make_interval(secs => $1)", WINDOW_SECONDS
+            )
+            await conn.execute("INSERT INTO sign_in_failures (username) VALUES ($1)", username)
+
+    async def sign_in_succeeded(self, username: str) -> None:
+        await self.pool.execute("DELETE FROM sign_in_failures WHERE username = $1", username)
 
     async def sign_out(self, token: str) -> None:
         await self.pool.execute("DELETE FROM sessions WHERE token_hash = $1", _token_hash(token))

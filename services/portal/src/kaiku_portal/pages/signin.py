@@ -5,11 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from kaiku_portal.domain.throttle import SignInThrottle
 from kaiku_portal.web import HOME, SESSION_COOKIE, CurrentAccounts, checked_form, render, settings
 
 router = APIRouter()
-throttle = SignInThrottle()
 
 
 def _safe_next(target: str) -> str | None:
@@ -43,14 +41,14 @@ async def login(request: Request, store: CurrentAccounts) -> Response:
     username = str(form.get("username") or "").strip().lower()
     password = str(form.get("password") or "")
     target = _safe_next(str(form.get("next") or ""))
-    if throttle.blocked(username):
+    if await store.sign_in_blocked(username):
         return render(
             request, "login.html", "login.title", status=429, error_key="login.throttled", next=target or "",
             username=username,
         )  # fmt: skip
     signed_in = await store.sign_in(username, password, hours=settings(request).session_hours) if username else None
     if signed_in is None:
-        throttle.failed(username)
+        await store.sign_in_failed(username)
         return render(
             request,
             "login.html",
@@ -60,7 +58,7 @@ async def login(request: Request, store: CurrentAccounts) -> Response:
             next=target or "",
             username=username,
         )
-    throttle.succeeded(username)
+    await store.sign_in_succeeded(username)
     token, person = signed_in
     response = RedirectResponse(target or HOME[person.role], status_code=303)
     response.set_cookie(
