@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
@@ -12,9 +13,13 @@ from typing import Any
 
 import asyncpg
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from kaiku_contracts.cards import CardEvent
+from kaiku_contracts.redemptions import RedemptionEvent
 from kaiku_contracts.topics import Topics
+from kaiku_runtime.consumer import MAX_MESSAGE_BYTES
 from kaiku_runtime.testing import auth
+from pydantic import TypeAdapter, ValidationError
 
 from faultkit.traffic import ACCEPTED, Ledger
 
@@ -30,6 +35,22 @@ COMPARED = (
 )
 """The figures compared with the ledger (holder breakdowns too, for a region admin's exact view)."""
 CONVERGE_TIMEOUT = 90.0
+PUBLISH_TIMEOUT = 60.0
+"""How long a committed card or use may take to reach its topic (the restarted relays catch up)."""
+REPLAYED_PER_TOPIC = 100
+"""Already-applied events re-delivered by the replay probe, per topic."""
+PUBLISH_ROUND_SECONDS = 1.0
+"""stats' snapshot publisher round (KAIKU_STATS_PUBLISH_INTERVAL_SECONDS, default)."""
+
+DEDUPED_CONSUMERS: dict[str, list[tuple[str, str]]] = {
+    Topics.CARDS: [("stats", "cards-projection"), ("usage", "card-registry")],
+    Topics.REDEMPTIONS: [("stats", "redemptions-projection")],
+}
+"""Per topic, the (service, consumer) that apply its events once by event_id through processed_events."""
+ADAPTERS: dict[str, TypeAdapter[Any]] = {
+    Topics.CARDS: TypeAdapter(CardEvent),
+    Topics.REDEMPTIONS: TypeAdapter(RedemptionEvent),
+}
 
 
 @dataclass
@@ -45,6 +66,37 @@ class Record:
             return json.loads(self.value) if self.value is not None else None
         except (ValueError, RecursionError):
             return None
+
+    def event(self, topic: str) -> Any:
+        """The contract event, as a consumer decodes it (None: the consumers dead-letter it)."""
+        if self.value is None or len(self.value) > MAX_MESSAGE_BYTES:
+            return None
+        try:
+            return ADAPTERS[topic].validate_json(self.value)
+        except (ValidationError, ValueError, RecursionError):
+            return None
+
+
+async def valid_events(bootstrap: str, topic: str) -> list[tuple[Record, Any]]:
+    """Every record of `topic` the consumers decode, with its event."""
+    out = []
+    for record in await read_all(bootstrap, topic):
+        event = record.event(topic)
+        if event is not None:
+            out.append((record, event))
+    return out
+
+
+async def counters(url: str, name: str) -> Counter[str]:
+    """A Prometheus counter of the service at `url`, summed per `consumer` label."""
+    async with httpx.AsyncClient(timeout=5) as http:
+        text = (await http.get(f"{url}/metrics")).text
+    out: Counter[str] = Counter()
+    for line in text.splitlines():
+        match = re.match(rf'^{re.escape(name)}\{{[^}}]*consumer="([^"]+)"[^}}]*\}}\s+(\S+)$', line)
+        if match:
+            out[match.group(1)] += int(float(match.group(2)))
+    return out
 
 
 async def read_all(bootstrap: str, topic: str, timeout: float = 60.0) -> list[Record]:
@@ -237,6 +289,147 @@ class Reconciler:
         report.differences += _set_diff("kaiku.redemptions.v1 RedemptionCancelled", cancelled, set(cancellations))
         report.differences += [f"use {u} published {len(ids)} times" for u, ids in redeemed.items() if len(ids) > 1]
 
+    async def check_committed_published(self, report: Report) -> None:
+        """The outbox's promise, from the databases' side: every card row in issuance's database has
+        exactly one CardIssued on kaiku.cards.v1 (one event id; a relay's re-publish keeps it), every
+        use recorded in usage's database exactly one TicketRedeemed on kaiku.redemptions.v1 and every
+        cancelled one exactly one RedemptionCancelled; and nothing is published that was not committed.
+        A service that publishes after (or instead of) its commit loses the events of a crash in between."""
+
+        async def check() -> list[str]:
+            conn = await asyncpg.connect(self.database_urls["issuance"])
+            try:
+                cards = {
+                    r["card_code"]: r["revoked_on"] for r in await conn.fetch("SELECT card_code, revoked_on FROM cards")
+                }
+            finally:
+                await conn.close()
+            conn = await asyncpg.connect(self.database_urls["usage"])
+            try:
+                uses = {
+                    r["redemption_id"]: r["cancelled_at"]
+                    for r in await conn.fetch("SELECT redemption_id, cancelled_at FROM redemptions")
+                }
+            finally:
+                await conn.close()
+            issued: dict[str, set[str]] = defaultdict(set)
+            revoked: dict[str, set[str]] = defaultdict(set)
+            for _, event in await valid_events(self.bootstrap, Topics.CARDS):
+                target = issued if event.event_type == "CardIssued" else revoked
+                target[event.card_code].add(str(event.event_id))
+            redeemed: dict[str, set[str]] = defaultdict(set)
+            cancelled: dict[str, set[str]] = defaultdict(set)
+            for _, event in await valid_events(self.bootstrap, Topics.REDEMPTIONS):
+                target = redeemed if event.event_type == "TicketRedeemed" else cancelled
+                target[event.redemption_id].add(str(event.event_id))
+            diffs = _published_once("issuance cards", "CardIssued", set(cards), issued)
+            diffs += _published_once(
+                "issuance revoked cards", "CardRevoked", {c for c, on in cards.items() if on is not None}, revoked
+            )
+            diffs += _published_once("usage uses", "TicketRedeemed", set(uses), redeemed)
+            diffs += _published_once(
+                "usage cancelled uses",
+                "RedemptionCancelled",
+                {u for u, at in uses.items() if at is not None},
+                cancelled,
+            )
+            return diffs
+
+        report.differences += await converge(check, timeout=PUBLISH_TIMEOUT)
+
+    async def check_processed_events(self, report: Report) -> None:
+        """The idempotency table's promise: every event a de-duplicating consumer applied (every valid
+        event of its topic) is recorded once, by its event id, in that service's processed_events."""
+
+        async def check() -> list[str]:
+            diffs: list[str] = []
+            for topic, consumers in DEDUPED_CONSUMERS.items():
+                on_topic = {str(event.event_id) for _, event in await valid_events(self.bootstrap, topic)}
+                for service, consumer in consumers:
+                    conn = await asyncpg.connect(self.database_urls[service])
+                    try:
+                        rows = await conn.fetch("SELECT event_id FROM processed_events WHERE consumer = $1", consumer)
+                    finally:
+                        await conn.close()
+                    recorded = {str(r["event_id"]) for r in rows}
+                    diffs += _set_diff(
+                        f"{service} processed_events of {consumer} vs the events of {topic}", on_topic, recorded
+                    )
+            return diffs
+
+        report.differences += await converge(check)
+
+    async def check_replay_is_skipped(self, report: Report) -> None:
+        """Re-deliver already-applied events (a relay that re-published them): each de-duplicating
+        consumer must skip every one as a duplicate (its `kaiku_duplicate_events_total`), apply none
+        again, and stats must publish no snapshot because of them (re-applying an event marks its
+        figures changed and publishes them again, even when the projection row is unchanged)."""
+        urls = {service: self.urls[service] for service in ("stats", "usage")}
+        replay: dict[str, list[Record]] = {}
+        for topic in DEDUPED_CONSUMERS:
+            replay[topic] = [r for r, _ in await valid_events(self.bootstrap, topic)][-REPLAYED_PER_TOPIC:]
+        if not any(replay.values()):
+            return
+        snapshots_before = await self._quiet_snapshot_count()
+        duplicates_before = {s: await counters(u, "kaiku_duplicate_events_total") for s, u in urls.items()}
+        applied_before = {s: await counters(u, "kaiku_events_consumed_total") for s, u in urls.items()}
+        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, max_request_size=4 * 1024 * 1024)
+        await asyncio.wait_for(producer.start(), 30)
+        try:
+            for topic, records in replay.items():
+                futures = [
+                    await producer.send(
+                        topic,
+                        value=r.value,
+                        key=r.key.encode() if r.key is not None else None,
+                        partition=r.partition,
+                        headers=[(k, v.encode()) for k, v in r.headers.items()],
+                    )
+                    for r in records
+                ]
+                await asyncio.wait_for(asyncio.gather(*futures), 30)
+        finally:
+            await asyncio.wait_for(producer.stop(), 30)
+        note = []
+        deadline = time.monotonic() + 30
+        for topic, consumers in DEDUPED_CONSUMERS.items():
+            sent = len(replay[topic])
+            for service, consumer in consumers:
+                while True:
+                    skipped = (await counters(urls[service], "kaiku_duplicate_events_total"))[consumer]
+                    skipped -= duplicates_before[service][consumer]
+                    applied = (await counters(urls[service], "kaiku_events_consumed_total"))[consumer]
+                    applied -= applied_before[service][consumer]
+                    if skipped + applied >= sent or time.monotonic() > deadline:
+                        break
+                    await asyncio.sleep(0.2)
+                note.append(f"{service} {consumer} {skipped}/{sent}")
+                if skipped != sent or applied:
+                    report.differences.append(
+                        f"{service} {consumer}: of {sent} re-delivered events of {topic} (all applied before),"
+                        f" {skipped} skipped as duplicates, {applied} applied again"
+                    )
+        await asyncio.sleep(2.5 * PUBLISH_ROUND_SECONDS)
+        republished = await self._quiet_snapshot_count() - snapshots_before
+        if republished:
+            report.differences.append(
+                f"stats published {republished} snapshots again after {sum(map(len, replay.values()))}"
+                " re-delivered events that were all applied before (a duplicate must change nothing)"
+            )
+        report.notes.append("replay probe, skipped as duplicates: " + ", ".join(note))
+
+    async def _quiet_snapshot_count(self, timeout: float = 20.0) -> int:
+        """How many snapshots stats has published, once a few publisher rounds pass without a new one."""
+        deadline = time.monotonic() + timeout
+        last = -1
+        while True:
+            count = len(await read_all(self.bootstrap, Topics.STATS_NATIONAL))
+            count += len(await read_all(self.bootstrap, Topics.STATS_REGIONAL))
+            if count == last or time.monotonic() > deadline:
+                return count
+            last = count
+            await asyncio.sleep(2.5 * PUBLISH_ROUND_SECONDS)
+
     async def check_usage_registry(self, ledger: Ledger, report: Report) -> None:
         """usage's own projections: its card registry and its record of uses."""
         accepted_cards = {c.code for c in ledger.accepted_cards()}
@@ -314,9 +507,20 @@ class Reconciler:
         await self.check_topics(whole, report)
         await self.check_usage_registry(whole, report)
         await self.check_stats(whole, report)
+        await self.check_committed_published(report)
+        await self.check_processed_events(report)
+        await self.check_replay_is_skipped(report)
         await self.dead_letters(report)
         report.ledger = ledger.summary()
         report.outcome_messages = sum(len(u.outcomes_seen) for u in ledger.uses.values() if u.via == "agency")
+
+
+def _published_once(what: str, event_type: str, committed: set[str], published: dict[str, set[str]]) -> list[str]:
+    diffs = _set_diff(f"{what} vs {event_type} on their topic", committed, set(published))
+    twice = sorted(k for k, ids in published.items() if len(ids) > 1)
+    if twice:
+        diffs.append(f"{what}: {len(twice)} published as {event_type} under several event ids, e.g. {twice[:3]}")
+    return diffs
 
 
 def _set_diff(what: str, expected: set[str], actual: set[str]) -> list[str]:

