@@ -1,23 +1,31 @@
 """JWT bearer authentication shared by every service (INTERFACE.md "Authentication").
 
-HS256 with `KAIKU_JWT_SECRET` in development; `alg: none` and every other algorithm are refused.
+HS256 with `KAIKU_JWT_SECRET` in development. Production may point the services at an OIDC issuer's
+JWKS (`KAIKU_JWT_JWKS_URL`): its tokens are verified with the issuer's public keys (asymmetric algorithms
+only, so a public key can never be used as an HMAC secret), and HS256 tokens are accepted only when the
+secret is not the development one. `alg: none` and every other algorithm are refused.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
+from jwt.types import Options
 from kaiku_contracts.enums import RejectionReason
 
 from kaiku_runtime.errors import ApiError
+from kaiku_runtime.settings import DEV_JWT_SECRET, ServiceSettings
 
 ALGORITHM = "HS256"
+JWKS_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
+JWKS_CACHE_SECONDS = 300
 
 
 class Role(StrEnum):
@@ -70,36 +78,89 @@ def issue_token(
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def verify_token(token: str, secret: str) -> Principal:
-    def unauthenticated(detail: str) -> ApiError:
-        return ApiError(RejectionReason.UNAUTHENTICATED, detail)
+def _unauthenticated(detail: str) -> ApiError:
+    return ApiError(RejectionReason.UNAUTHENTICATED, detail)
 
+
+def verify_token(token: str, secret: str) -> Principal:
+    """A development or portal token: HS256 with the shared secret."""
+    return _principal(_decode(lambda: jwt.decode(token, secret, algorithms=[ALGORITHM], options=_REQUIRED)))
+
+
+_REQUIRED: Options = {"require": ["exp", "sub", "role"]}
+
+
+def _decode(decode: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "role"]})
+        return decode()
     except jwt.ExpiredSignatureError as exc:
-        raise unauthenticated("the token has expired") from exc
-    except jwt.InvalidTokenError as exc:
-        raise unauthenticated("the token is not valid (bad signature, algorithm or claims)") from exc
+        raise _unauthenticated("the token has expired") from exc
+    except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:
+        raise _unauthenticated("the token is not valid (bad signature, algorithm or claims)") from exc
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
     try:
         role = Role(claims["role"])
     except ValueError as exc:
-        raise unauthenticated("the token's role is not one of " + ", ".join(r.value for r in Role)) from exc
+        raise _unauthenticated("the token's role is not one of " + ", ".join(r.value for r in Role)) from exc
     region = claims.get("region")
     org = claims.get("org")
     if role in ROLES_WITH_REGION and not region:
-        raise unauthenticated(f"a {role} token needs a region claim")
+        raise _unauthenticated(f"a {role} token needs a region claim")
     if role in (Role.DISTRIBUTOR, Role.VENUE, Role.AGENCY) and not org:
-        raise unauthenticated(f"a {role} token needs an org claim")
+        raise _unauthenticated(f"a {role} token needs an org claim")
     return Principal(sub=str(claims["sub"]), role=role, region=region, org=org)
 
 
+class TokenVerifier:
+    """Verifies bearer tokens as the settings say: HS256 with the secret, and an OIDC issuer's JWKS if set."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.secret = settings.jwt_secret
+        self.issuer = settings.jwt_issuer or None
+        self.audience = settings.jwt_audience or None
+        self.jwks = (
+            jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True, lifespan=JWKS_CACHE_SECONDS, timeout=5)
+            if settings.jwt_jwks_url
+            else None
+        )
+
+    def verify(self, token: str) -> Principal:
+        try:
+            algorithm = jwt.get_unverified_header(token).get("alg")
+        except jwt.InvalidTokenError as exc:
+            raise _unauthenticated("the token is not valid (bad signature, algorithm or claims)") from exc
+        if self.jwks is None or algorithm == ALGORITHM:
+            if self.jwks is not None and self.secret == DEV_JWT_SECRET:
+                raise _unauthenticated("development tokens are not accepted where an OIDC issuer signs them")
+            return verify_token(token, self.secret)
+        jwks = self.jwks
+        # the key comes from the issuer's JWKS by the token's `kid` (fetched at most every few minutes)
+        return _principal(
+            _decode(
+                lambda: jwt.decode(
+                    token,
+                    jwks.get_signing_key_from_jwt(token).key,
+                    algorithms=list(JWKS_ALGORITHMS),
+                    issuer=self.issuer,
+                    audience=self.audience,
+                    options={"require": _REQUIRED["require"], "verify_aud": self.audience is not None},
+                )
+            )
+        )
+
+
 def authenticate(request: Request) -> Principal:
+    # a plain function: FastAPI runs it in a worker thread, so a JWKS fetch never blocks the event loop
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise ApiError(RejectionReason.UNAUTHENTICATED, "send `Authorization: Bearer <token>`")
-    secret: str = request.app.state.settings.jwt_secret
-    return verify_token(token.strip(), secret)
+    verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
+    if verifier is None:
+        verifier = request.app.state.token_verifier = TokenVerifier(request.app.state.settings)
+    return verifier.verify(token.strip())
 
 
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]

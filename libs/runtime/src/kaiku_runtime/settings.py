@@ -23,6 +23,11 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap: str = DEFAULT_KAFKA_BOOTSTRAP
     database_url: str = ""
     jwt_secret: str = DEV_JWT_SECRET
+    # Production may verify people's tokens against an OIDC issuer's JWKS (RS256/ES256/PS256) instead;
+    # HS256 tokens signed with a real `jwt_secret` (the portal's calls) stay valid beside them.
+    jwt_jwks_url: str = ""
+    jwt_issuer: str = ""  # required `iss` of JWKS tokens, when set
+    jwt_audience: str = ""  # required `aud` of JWKS tokens, when set
     log_level: str = "INFO"
     # Kafka consumer tuning: low fetch wait keeps end-to-end latency low on the local broker.
     fetch_max_wait_ms: int = 20
