@@ -1,6 +1,6 @@
 """Usage test fixtures: one usage process per test module, and a `Scene` per test with its own ids.
 
-The broker and the usage database are shared by every test here, so each test works with its own
+The broker is shared by every test and the usage database by the tests of a module, so each test works with its own
 region, venue, agency and cards (`unique()`), and never assumes a topic is empty.
 """
 
