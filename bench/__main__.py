@@ -21,6 +21,7 @@ PY = sys.executable
 BENCHMARKS: list[tuple[str, list[str], int]] = [
     ("stats projection apply rate", [PY, str(BENCH / "bench_stats_projection.py")], 900),
     ("stats projection vs its raw limit", [PY, "-m", "bench.bench_projection_limit"], 900),
+    ("peer: per-region monthly uses, Quix Streams vs the stats projection", [PY, "-m", "bench.bench_peer_quix"], 600),
     ("stats rebuild of 1,000,000 events", [PY, str(BENCH / "bench_stats_rebuild.py")], 900),
     ("usage redemption over HTTP vs the raw transaction", [PY, "-m", "bench.bench_usage_http"], 600),
     ("agency topic ingest vs raw consume + produce", [PY, "-m", "bench.bench_agency"], 900),
@@ -34,7 +35,12 @@ NOTES = """\
 - The machine was shared with other work while these ran (several agents building and testing on the
   same 2 cores), so the figures are noisy and low; the load average before and after each run is shown.
   Ratios (project / raw limit, measured in the same run on the same machine) are steadier than rates.
-- Not yet measured (issue 7): the Quix Streams peer.
+- Peer (bench_peer_quix.py): Quix Streams 3 computes the per-region monthly uses (TicketRedeemed minus
+  RedemptionCancelled, by the venue's region and the Helsinki month of the start) from the same
+  redemptions topic on the same broker; the stats projection's rate is measured in the same run on the
+  same events. Its topics are created with an explicit `retention.ms` (Quix reads it from DescribeConfigs,
+  which Tansu answers only with the settings given at creation) and its consumer's `session.timeout.ms`
+  is 6 s (Tansu answers a JoinGroup after about half the session timeout).
 - Stats raw limit (bench_projection_limit.py): raw getmany + `json.loads` + the same kind of batched
   statements (event-id claim in `processed_events`, fact upsert with `unnest`, dirty keys) in one
   transaction per batch of 500, against the service's own consumer path on the same events.

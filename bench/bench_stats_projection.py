@@ -82,8 +82,9 @@ def generate(events: int) -> Stream:
     return make_stream(seed=7, cards=cards, uses=uses)
 
 
-async def produce_stream(bootstrap: str, stream: Stream) -> tuple[str, str]:
-    tag = uuid.uuid4().hex[:8]
+async def produce_stream(bootstrap: str, stream: Stream, tag: str | None = None) -> tuple[str, str]:
+    """Produce to `bench.stats.{cards,redemptions}.<tag>` (created here unless they exist)."""
+    tag = tag or uuid.uuid4().hex[:8]
     topics = (f"bench.stats.cards.{tag}", f"bench.stats.redemptions.{tag}")
     await create_topics(bootstrap, tuple(TopicSpec(t, 4, "card code") for t in topics))
     producer = AIOKafkaProducer(

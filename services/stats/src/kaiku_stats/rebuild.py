@@ -5,6 +5,11 @@ start, and applies every batch through the SAME consumer path as the live servic
 de-duplication by event_id in `processed_events`, the same handlers). Run it while the service is
 stopped (docs/stats.md "Rebuild"); when the service starts again, its consumer groups resume
 from their committed offsets and every event the rebuild already applied is skipped by event_id.
+
+Speed (bench/RESULTS.md, 2026-11-30): each partition is a lane whose batches are applied in order while
+other lanes' batches run on other connections, so decoding (this process's CPU) overlaps the statements
+(PostgreSQL's CPU) instead of taking turns with them; batches of 5,000; commits without waiting for the
+WAL flush, then one flush at the end.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from kaiku_contracts.cards import CardEvent
 from kaiku_contracts.redemptions import RedemptionEvent
 from kaiku_contracts.topics import Topics
 from kaiku_runtime.consumer import BatchConsumer, DeadLetters, Refused
-from kaiku_runtime.db import apply_migrations, create_pool, ensure_database
+from kaiku_runtime.db import apply_migrations, ensure_database
 from kaiku_runtime.logging import get_logger
 from pydantic import TypeAdapter
 
@@ -105,7 +110,7 @@ async def replay(
     bootstrap: str,
     *,
     topics: Sequence[str] = (Topics.CARDS, Topics.REDEMPTIONS),
-    batch_size: int = 2000,
+    batch_size: int = 5000,
 ) -> RebuildResult:
     started = time.perf_counter()
     dead_letters = SkippedDeadLetters()
@@ -134,32 +139,52 @@ async def replay(
         # The end of each partition is its high watermark as the fetch responses report it
         # (the local broker answers ListOffsets wrongly, so `end_offsets` is not used).
         idle_polls = 0
-        pending: dict[str, list[ConsumerRecord[Any, Any]]] = defaultdict(list)
+        pending: dict[TopicPartition, list[ConsumerRecord[Any, Any]]] = defaultdict(list)
+        # One lane per partition: a partition's batches are applied one after the other, in order,
+        # while other partitions' batches run at the same time on other connections, as the live
+        # service's instances of one consumer group do. Everything one event's apply reads or writes is
+        # keyed by what the partition key determines (a card's facts by its code; a use and its
+        # cancellation carry the same card code), so lanes never touch the same rows. Decoding one
+        # batch (CPU in this process) thus overlaps the statements of another (CPU in PostgreSQL).
+        lanes: dict[TopicPartition, asyncio.Task[None]] = {}
 
-        async def flush(topic: str) -> int:
-            records = pending.pop(topic, [])
+        async def flush(tp: TopicPartition) -> int:
+            records = pending.pop(tp, [])
             if records:
-                await consumers[topic].apply(records)
+                previous = lanes.get(tp)
+                if previous is not None:
+                    await previous
+                lanes[tp] = asyncio.create_task(consumers[tp.topic].apply(records))
             return len(records)
 
-        while idle_polls < MAX_IDLE_POLLS:
-            fetched = await consumer.getmany(*partitions, timeout_ms=200, max_records=batch_size)
-            for tp, records in fetched.items():
-                pending[tp.topic].extend(records)
-            # a fetch brings a few records per partition: gather full batches, so few transactions
-            for topic in [t for t, records in pending.items() if len(records) >= batch_size]:
-                records_seen += await flush(topic)
-            idle_polls = 0 if fetched else idle_polls + 1
-            caught_up = True
-            for tp in partitions:
-                highwater = consumer.highwater(tp)
-                if highwater is None or await consumer.position(tp) < highwater:
-                    caught_up = False
-            if caught_up or not fetched:
-                for topic in list(pending):
-                    records_seen += await flush(topic)
-            if caught_up:
-                break
+        try:
+            while idle_polls < MAX_IDLE_POLLS:
+                fetched = await consumer.getmany(*partitions, timeout_ms=200, max_records=batch_size)
+                for tp, records in fetched.items():
+                    pending[tp].extend(records)
+                # a fetch brings a few records per partition: gather full batches, so few transactions
+                for tp in [tp for tp, records in pending.items() if len(records) >= batch_size]:
+                    records_seen += await flush(tp)
+                for tp, lane in list(lanes.items()):
+                    if lane.done():
+                        del lanes[tp]
+                        lane.result()  # a failed batch stops the rebuild
+                idle_polls = 0 if fetched else idle_polls + 1
+                caught_up = True
+                for tp in partitions:
+                    highwater = consumer.highwater(tp)
+                    if highwater is None or await consumer.position(tp) < highwater:
+                        caught_up = False
+                if caught_up or not fetched:
+                    for tp in list(pending):
+                        records_seen += await flush(tp)
+                if caught_up:
+                    break
+            await asyncio.gather(*lanes.values())
+        finally:
+            for lane in lanes.values():
+                lane.cancel()
+            await asyncio.gather(*lanes.values(), return_exceptions=True)
     finally:
         await consumer.stop()
     return RebuildResult(records_seen, dead_letters.count, time.perf_counter() - started)
@@ -170,16 +195,24 @@ async def rebuild(
     bootstrap: str,
     *,
     topics: Sequence[str] = (Topics.CARDS, Topics.REDEMPTIONS),
-    batch_size: int = 2000,
+    batch_size: int = 5000,
 ) -> RebuildResult:
     """Drop the projections and replay `topics` (cards topic, redemptions topic) into `database_url`."""
     await ensure_database(database_url)
     await asyncio.to_thread(apply_migrations, database_url, MIGRATIONS)
-    pool = await create_pool(database_url, min_size=1, max_size=4)
+    # The replay's commits do not wait for their WAL flush (a crash mid-rebuild loses at most the
+    # last batches, and the rebuild is run again); the final flush below waits for all of them
+    # before the rebuild reports success, so the live service never resumes past a lost batch.
+    pool = await asyncpg.create_pool(
+        database_url, min_size=1, max_size=4, command_timeout=60, server_settings={"synchronous_commit": "off"}
+    )
     try:
         async with pool.acquire() as conn:
             await drop_projections(conn)
         result = await replay(pool, bootstrap, topics=topics, batch_size=batch_size)
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute("SET LOCAL synchronous_commit = on")
+            await conn.execute("SELECT txid_current()")  # its commit waits until the WAL is flushed
     finally:
         await pool.close()
     log.info("projections_rebuilt", records=result.records, seconds=round(result.seconds, 2))
