@@ -22,25 +22,21 @@ start of each run to its last event processed (Quix's idle wait at the end is no
 from __future__ import annotations
 
 import asyncio
-import logging
+import json
 import os
+import subprocess
 import sys
-import tempfile
-import time
 import uuid
-from datetime import datetime
-from typing import Any
+from pathlib import Path
 
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from kaiku_contracts.calendar import helsinki_date
 from kaiku_stats.rebuild import rebuild
 
 from bench.bench_stats_projection import drop_database, fresh_database, generate, infrastructure, produce_stream
 
+ROOT = Path(__file__).resolve().parent.parent
 BATCH = 500
-IDLE_SECONDS = 5.0
-"""Quix stops after this long without a new message (not counted in its time)."""
 
 Counts = dict[tuple[str, str], int]
 
@@ -55,67 +51,43 @@ async def topics_with_retention(bootstrap: str, names: list[str]) -> None:
         await admin.close()
 
 
+QUIX_VERSION = "3.28.1"
+QUIX_ENV = ROOT / ".kaiku" / "bench-quix"
+"""Quix Streams lives in an environment of its own: its caps (pydantic < 2.14) must not pin the platform's."""
+
+
+def quix_python() -> Path:
+    """The Python of the benchmark's own Quix Streams environment (made on first use, about 30 s)."""
+    python = QUIX_ENV / "bin" / "python"
+    marker = QUIX_ENV / f"quixstreams-{QUIX_VERSION}"
+    if not marker.exists():
+        print(f"  installing quixstreams=={QUIX_VERSION} into {QUIX_ENV.relative_to(ROOT)} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(QUIX_ENV)], check=True)
+        pip = subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", f"quixstreams=={QUIX_VERSION}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if pip.returncode != 0:
+            raise RuntimeError(f"pip install quixstreams=={QUIX_VERSION} failed: {pip.stderr.strip()[-2000:]}")
+        marker.touch()
+    return python
+
+
 def quix_count(bootstrap: str, topic_name: str, *, changelog: bool) -> tuple[Counts, int, float, float]:
     """(counts, events seen, seconds from `run` to the last event processed, seconds of the first event)."""
-    from quixstreams import Application, State
-
-    state_dir = tempfile.mkdtemp(prefix="kaiku-bench-quix-")
-    app = Application(
-        broker_address=bootstrap,
-        consumer_group=f"bench-quix-{uuid.uuid4().hex[:8]}",
-        auto_offset_reset="earliest",
-        state_dir=state_dir,
-        use_changelog_topics=changelog,
-        loglevel=os.environ.get("BENCH_QUIX_LOGLEVEL", "WARNING"),  # type: ignore[arg-type]
-        consumer_extra_config={
-            "fetch.max.bytes": 8 << 20,
-            "max.partition.fetch.bytes": 4 << 20,
-            # Tansu answers a JoinGroup after about half the session timeout (librdkafka's default 45 s:
-            # 23 s before the first record); 6 s is the smallest a Kafka broker accepts by default
-            "session.timeout.ms": 6000,
-            **({"debug": os.environ["BENCH_QUIX_DEBUG"]} if os.environ.get("BENCH_QUIX_DEBUG") else {}),
-        },
-        producer_extra_config={"linger.ms": 20},
-    )
-    topic = app.topic(topic_name, value_deserializer="json", key_deserializer="str")
-    totals: Counts = {}
-    seen = [0]
-    marks: dict[str, float] = {}
-
-    def per_use(event: dict[str, Any], state: State[str, Any]) -> list[Any] | None:
-        seen[0] += 1
-        marks.setdefault("first", time.perf_counter())
-        marks["last"] = time.perf_counter()
-        rid = event["redemption_id"]
-        if event["event_type"] == "TicketRedeemed":
-            if state.get(rid) is not None:
-                return None  # delivered again
-            month = f"{helsinki_date(datetime.fromisoformat(event['starts_at'])):%Y-%m}"
-            state.set(rid, [event["region_id"], month, False])
-            return [event["region_id"], month, 1]
-        if event["event_type"] == "RedemptionCancelled":
-            use = state.get(rid)
-            if use is None or use[2]:
-                return None  # unknown use (the projection keeps such cancellations; none in this stream) or again
-            state.set(rid, [use[0], use[1], True])
-            return [use[0], use[1], -1]
-        return None
-
-    def running_total(change: list[Any], state: State[str, Any]) -> list[Any]:
-        total = int(state.get("uses", 0)) + int(change[2])
-        state.set("uses", total)
-        totals[(change[0], change[1])] = total
-        marks["last"] = time.perf_counter()
-        return [change[0], change[1], total]
-
-    sdf = app.dataframe(topic)
-    sdf = sdf.apply(per_use, stateful=True).filter(lambda change: change is not None)
-    sdf = sdf.group_by(lambda change: f"{change[0]}|{change[1]}", name="uses-by-region-month")
-    sdf = sdf.apply(running_total, stateful=True)
-    started = time.perf_counter()
-    app.run(timeout=IDLE_SECONDS, collect=False)
-    last = marks.get("last", started)
-    return totals, seen[0], last - started, last - marks.get("first", started)
+    done = subprocess.run(
+        [str(quix_python()), str(Path(__file__).with_name("quix_peer_app.py")), bootstrap, topic_name,
+         "on" if changelog else "off"],
+        capture_output=True, text=True, timeout=540, check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "contracts" / "src")},
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}")
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    counts = {(region, month): uses for region, month, uses in answer["counts"]}
+    return counts, answer["seen"], answer["seconds"], answer["processing"]
 
 
 async def projection_count(url: str) -> Counts:
@@ -157,7 +129,6 @@ async def main(events: int) -> None:
             expected = await projection_count(url)
         finally:
             await drop_database(server, url)
-        logging.getLogger("quixstreams").setLevel(logging.WARNING)
         errors: list[str] = []
         for changelog in (True, False):
             try:
