@@ -30,16 +30,16 @@ def main(argv: list[str] | None = None) -> int:
     rebuild_cmd.add_argument(
         "--bootstrap", default=settings.kafka_bootstrap, help="Kafka bootstrap (default: KAIKU_KAFKA_BOOTSTRAP)"
     )
-    rebuild_cmd.add_argument("--batch-size", type=int, default=2000)
+    rebuild_cmd.add_argument("--batch-size", type=int, help="events per transaction (default 5000)")
     args = parser.parse_args(argv)
 
     from kaiku_runtime.logging import configure_logging
 
-    from kaiku_stats.rebuild import rebuild
+    from kaiku_stats.rebuild import REBUILD_BATCH, rebuild
 
     configure_logging("stats-rebuild", settings.log_level)
     print("rebuilding the stats projections (the stats service must be stopped)...", flush=True)
-    result = asyncio.run(rebuild(args.database_url, args.bootstrap, batch_size=args.batch_size))
+    result = asyncio.run(rebuild(args.database_url, args.bootstrap, batch_size=args.batch_size or REBUILD_BATCH))
     print(
         f"replayed {result.records} records in {result.seconds:.1f} s ({result.rate:,.0f} records/s);"
         f" {result.undecodable} undecodable records skipped (already dead-lettered)",

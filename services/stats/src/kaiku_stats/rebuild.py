@@ -43,6 +43,8 @@ from kaiku_stats.handlers import (
 )
 
 log = get_logger(__name__)
+REBUILD_BATCH = 5000
+"""Events per transaction of a rebuild (bench/RESULTS.md: larger gained nothing, smaller cost time)."""
 MAX_IDLE_POLLS = 10
 """Polls (of up to 200 ms) without a record after which a partition whose end is unknown counts as read."""
 
@@ -110,7 +112,7 @@ async def replay(
     bootstrap: str,
     *,
     topics: Sequence[str] = (Topics.CARDS, Topics.REDEMPTIONS),
-    batch_size: int = 5000,
+    batch_size: int = REBUILD_BATCH,
 ) -> RebuildResult:
     started = time.perf_counter()
     dead_letters = SkippedDeadLetters()
@@ -195,7 +197,7 @@ async def rebuild(
     bootstrap: str,
     *,
     topics: Sequence[str] = (Topics.CARDS, Topics.REDEMPTIONS),
-    batch_size: int = 5000,
+    batch_size: int = REBUILD_BATCH,
 ) -> RebuildResult:
     """Drop the projections and replay `topics` (cards topic, redemptions topic) into `database_url`."""
     await ensure_database(database_url)
