@@ -1,10 +1,11 @@
 """End to end: a steady rate of uses through HTTP and the agency topic; latency from the use to the national snapshot.
 
-Half the uses go to usage over HTTP, half as agency messages. The national snapshot topic is read as it
-is published; a snapshot whose `redemptions` is R shows the first R uses sent (in order), so each use's
-latency is the time of the first snapshot that counts it minus the time it was sent.
+By default half the uses go to usage over HTTP, half as agency messages (a third argument sets the
+share sent over HTTP: ticket agencies sell most tickets, box offices the rest). The national snapshot
+topic is read as it is published; a snapshot whose `redemptions` is R shows the first R uses sent (in
+order), so each use's latency is the time of the first snapshot that counts it minus the time it was sent.
 
-    .venv/bin/python -m bench.bench_end_to_end [uses_per_s] [seconds]      (default 500 for 60 s)
+    .venv/bin/python -m bench.bench_end_to_end [uses_per_s] [seconds] [http_share]  (default 500, 60 s, 0.5)
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ from bench._infra import bench_stack, percentile
 from bench.bench_usage_http import pair_source, setup, uid
 
 
-async def main(rate: float, seconds: float) -> None:
-    print(f"end to end: {rate:.0f} uses/s for {seconds:.0f} s (half HTTP, half agency topic) to the national snapshot")
+async def main(rate: float, seconds: float, http_share: float) -> None:
+    print(
+        f"end to end: {rate:.0f} uses/s for {seconds:.0f} s ({http_share:.0%} over HTTP, the rest on the agency topic)"
+        " to the national snapshot"
+    )
     with bench_stack() as bench:
         usage = await asyncio.to_thread(bench.start, "usage")
         stats = await asyncio.to_thread(bench.start, "stats")
@@ -86,7 +90,7 @@ async def main(rate: float, seconds: float) -> None:
             while next_at < started + seconds:
                 card, performance = next(pairs)
                 sent.append(time.monotonic())
-                if i % 2:
+                if int((i + 1) * http_share) > int(i * http_share):  # spread evenly: every n-th use over HTTP
                     tasks.append(asyncio.create_task(http_use(card, performance)))
                 else:
                     body = {"event_id": str(uuid.uuid4()), "event_type": "TicketRedeemed", "schema_version": 1,
@@ -118,4 +122,4 @@ async def main(rate: float, seconds: float) -> None:
 
 if __name__ == "__main__":
     args = [float(a) for a in sys.argv[1:]]
-    asyncio.run(main(args[0] if args else 500.0, args[1] if len(args) > 1 else 60.0))
+    asyncio.run(main(args[0] if args else 500.0, args[1] if len(args) > 1 else 60.0, args[2] if len(args) > 2 else 0.5))
