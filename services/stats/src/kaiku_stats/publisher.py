@@ -15,6 +15,7 @@ because one publisher sends each key's snapshots one round after another.
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import date
 
 import asyncpg
@@ -59,7 +60,8 @@ async def publish_round(pool: asyncpg.Pool, producer: AIOKafkaProducer, k: int, 
         marks = await conn.fetch("SELECT id, region_id, period FROM snapshot_dirty ORDER BY id LIMIT $1", MAX_MARKS)
         if not marks:
             return 0
-        keys = sorted({(m["region_id"], m["period"]) for m in marks})
+        # months first: they cost a fraction of a year's figures and are what a live dashboard watches
+        keys = sorted({(m["region_id"], m["period"]) for m in marks}, key=lambda key: (-len(key[1]), key))
         futures = []
         for region_id, period in keys:
             scope = national_scope() if region_id == NATIONAL else region_scope(region_id)
@@ -94,8 +96,13 @@ async def run_publisher(service: KaikuService) -> None:
     except Exception as exc:
         log.warning("snapshot_topics_not_created", error=type(exc).__name__)
     last_day: date | None = None
+    interval = settings.stats_publish_interval_seconds
+    next_round = time.monotonic()
     while True:
-        await asyncio.sleep(settings.stats_publish_interval_seconds)
+        # rounds start `interval` apart (not `interval` after the previous round's work ended), so a key's
+        # snapshots keep about one interval between them and a use waits at most one interval for its round
+        next_round = max(next_round + interval, time.monotonic())
+        await asyncio.sleep(next_round - time.monotonic())
         try:
             today = helsinki_today()
             if today != last_day:
