@@ -127,10 +127,7 @@ class TokenVerifier:
         )
 
     def verify(self, token: str) -> Principal:
-        try:
-            algorithm = jwt.get_unverified_header(token).get("alg")
-        except jwt.InvalidTokenError as exc:
-            raise _unauthenticated("the token is not valid (bad signature, algorithm or claims)") from exc
+        algorithm = _decode(lambda: jwt.get_unverified_header(token)).get("alg")
         if self.jwks is None or algorithm == ALGORITHM:
             if self.jwks is not None and self.secret == DEV_JWT_SECRET:
                 raise _unauthenticated("development tokens are not accepted where an OIDC issuer signs them")

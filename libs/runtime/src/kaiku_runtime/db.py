@@ -52,8 +52,12 @@ def apply_migrations(url: str, service_migrations: Path | None) -> int:
     return len(pending)
 
 
-async def create_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=60)
+async def create_pool(
+    url: str, *, min_size: int = 2, max_size: int = 20, server_settings: dict[str, str] | None = None
+) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        url, min_size=min_size, max_size=max_size, command_timeout=60, server_settings=server_settings
+    )
     assert pool is not None
     return pool
 

@@ -28,7 +28,7 @@ from kaiku_contracts.cards import CardEvent
 from kaiku_contracts.redemptions import RedemptionEvent
 from kaiku_contracts.topics import Topics
 from kaiku_runtime.consumer import BatchConsumer, DeadLetters, Refused
-from kaiku_runtime.db import apply_migrations, ensure_database
+from kaiku_runtime.db import apply_migrations, create_pool, ensure_database
 from kaiku_runtime.logging import get_logger
 from pydantic import TypeAdapter
 
@@ -205,9 +205,7 @@ async def rebuild(
     # The replay's commits do not wait for their WAL flush (a crash mid-rebuild loses at most the
     # last batches, and the rebuild is run again); the final flush below waits for all of them
     # before the rebuild reports success, so the live service never resumes past a lost batch.
-    pool = await asyncpg.create_pool(
-        database_url, min_size=1, max_size=4, command_timeout=60, server_settings={"synchronous_commit": "off"}
-    )
+    pool = await create_pool(database_url, min_size=1, max_size=4, server_settings={"synchronous_commit": "off"})
     try:
         async with pool.acquire() as conn:
             await drop_projections(conn)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import asyncpg
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
-from kaiku_contracts.calendar import helsinki_date
+from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.enums import Channel, RejectionReason, VenueCategory
 from kaiku_contracts.envelope import CardCode, EntityId
 from kaiku_contracts.redemptions import RedemptionCancelled, RedemptionId
@@ -380,7 +380,7 @@ async def get_card_status(card_code: str, principal: CurrentPrincipal, service: 
         raise ApiError(RejectionReason.INVALID_REQUEST, "card_code: 1–20 letters, digits or '-'") from exc
     async with service.pool.acquire() as conn:
         card = await load_card(conn, code)
-    status = card_status(card, helsinki_date(datetime.now(UTC)))
+    status = card_status(card, helsinki_today())
     body: dict[str, Any] = {
         "card_code": code,
         "valid": status.valid,
