@@ -249,7 +249,14 @@ class Reconciler:
                 use.outcomes_seen = seen.get(rid, [])
                 use.outcome = use.outcomes_seen[-1] if use.outcomes_seen else None
             missing = [rid for rid in agency_uses if rid not in seen]
-            return [f"{len(missing)} agency submissions without an outcome, e.g. {missing[:3]}"] if missing else []
+            if missing:
+                return [f"{len(missing)} agency submissions without an outcome, e.g. {missing[:3]}"]
+            # every delivery is answered (a re-delivery after a crash may add answers, never take one away)
+            short = [u for u in agency_uses.values() if len(u.outcomes_seen) < u.deliveries]
+            return [
+                f"agency use {u.redemption_id}: {len(u.outcomes_seen)} answers to {u.deliveries} deliveries"
+                for u in short
+            ]
 
         report.differences += await converge(answered)
         for use in agency_uses.values():

@@ -69,6 +69,7 @@ class Use:
     cancelled: bool = False
     attempts: int = 0
     agency_id: str | None = None
+    deliveries: int = 0  # copies put on the agency topic: each one is answered
 
 
 @dataclass
@@ -428,6 +429,8 @@ class Client:
         messages = [(u.card_code.encode(), json.dumps(self.submission(world, u)).encode()) for u in uses]
         await self.send_raw(Topics.AGENCY_REDEMPTIONS, messages)
         self.ledger.agency_sends += len(messages)
+        for use in uses:
+            use.deliveries += 1
 
 
 def pairs(world: World, cards: list[str], rnd: random.Random) -> Iterator[tuple[Venue, tuple[str, str], str]]:
