@@ -83,6 +83,20 @@ async def test_accounts_need_their_organisation_and_a_strong_enough_password(sto
         await store.create("taken.name", PASSWORD, Role.NATIONAL)
 
 
+async def test_an_account_without_a_password_opens_only_through_the_organisations_sign_in(store: Accounts):
+    person = await store.create("kalle.oidc", None, Role.VENUE, "R1", "V1")
+    assert await store.pool.fetchval("SELECT password_hash FROM accounts WHERE username = 'kalle.oidc'") is None
+    for password in ("", "None", PASSWORD):
+        assert await store.sign_in("kalle.oidc", password, hours=1) is None
+    signed_in = await store.sign_in_as("kalle.oidc", hours=1)
+    assert signed_in is not None
+    assert signed_in[1] == person
+    assert await store.session(signed_in[0]) is not None
+    assert await store.sign_in_as("nobody.here", hours=1) is None
+    await store.pool.execute("UPDATE accounts SET disabled = true")
+    assert await store.sign_in_as("kalle.oidc", hours=1) is None
+
+
 def test_add_user_cli_creates_an_account_without_the_password_on_the_command_line(databases: Databases):
     url = databases.new("portal")
     cli = [sys.executable, "-c", "from kaiku_portal.cli import main; main()"]
@@ -103,6 +117,13 @@ def test_add_user_cli_creates_an_account_without_the_password_on_the_command_lin
     assert refused.returncode == 2
     assert "--org" in refused.stderr
 
+    organisation_only = subprocess.run(
+        [*cli, "add-user", "--username", "kalle.oidc", "--role", "venue", "--region", "R1", "--org", "V1",
+         "--no-password"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert organisation_only.returncode == 0, organisation_only.stderr
+
     async def role_of() -> str:
         conn = await asyncpg.connect(url)
         try:
@@ -111,3 +132,13 @@ def test_add_user_cli_creates_an_account_without_the_password_on_the_command_lin
             await conn.close()
 
     assert asyncio.run(role_of()) == "distributor"
+
+    async def password_of(username: str) -> str | None:
+        conn = await asyncpg.connect(url)
+        try:
+            value = await conn.fetchval("SELECT password_hash FROM accounts WHERE username = $1", username)
+            return str(value) if value is not None else None
+        finally:
+            await conn.close()
+
+    assert asyncio.run(password_of("kalle.oidc")) is None

@@ -24,6 +24,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+import oidc_provider_mock
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from kaiku_contracts.calendar import HELSINKI, helsinki_today
@@ -122,11 +124,23 @@ def _add_user(portal: ServiceProcess, username: str, role: str, region: str | No
 
 
 @pytest.fixture(scope="module")
-def world(service_runner: ServiceRunner) -> Iterator[World]:
+def organisation() -> Iterator[str]:
+    """The region's OpenID Connect provider (a real one: authlib's server, on its own port)."""
+    with oidc_provider_mock.run_server_in_thread() as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+@pytest.fixture(scope="module")
+def world(service_runner: ServiceRunner, organisation: str) -> Iterator[World]:
     with (
         service_runner.started("issuance", "usage", "stats") as (issuance, usage, stats),
         service_runner.started(
-            "portal", KAIKU_ISSUANCE_URL=issuance.url, KAIKU_USAGE_URL=usage.url, KAIKU_STATS_URL=stats.url
+            "portal",
+            KAIKU_ISSUANCE_URL=issuance.url,
+            KAIKU_USAGE_URL=usage.url,
+            KAIKU_STATS_URL=stats.url,
+            KAIKU_OIDC_ISSUER=organisation,
+            KAIKU_OIDC_CLIENT_SECRET="the-portal's-secret-at-the-provider",
         ) as (portal,),
     ):
         yield _world(portal)
@@ -375,6 +389,20 @@ PAGES = {
     "distributor": [("/cards/new", "grant.title"), ("/cards", "cards.title"), ("/cards/import", "import.title")],
     "venue": [("/box-office", "box.title"), ("/performances", "perf.title"), ("/venue-report", "report.title")],
 }
+
+
+def test_a_clerk_signs_in_through_their_organisation_instead_of_a_password(world: World, organisation: str, page: Page):
+    subject = unique("staff-")  # the provider's id for the person; the portal matches preferred_username
+    answer = httpx.put(f"{organisation}/users/{subject}", json={"preferred_username": world.users["venue"]})
+    assert answer.status_code == 204
+    page.goto(f"{world.portal.url}/login?lang=sv")
+    accessible(page)
+    page.get_by_role("link", name=translate("sv", "login.oidc")).click()
+    page.get_by_placeholder("sub").fill(subject)  # the provider's own sign-in form
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(re.compile(r"/box-office$"))
+    expect(page.locator("body")).to_contain_text(world.users["venue"])
+    accessible(page)
 
 
 def test_every_page_speaks_the_chosen_language_and_passes_axe(world: World, page: Page):

@@ -64,12 +64,16 @@ def password_matches(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def check_new_account(username: str, password: str, role: Role, region_id: str | None, org_id: str | None) -> None:
+def check_new_account(
+    username: str, password: str | None, role: Role, region_id: str | None, org_id: str | None
+) -> None:
+    """Why an account cannot be created as asked; `password` None: the person signs in only through
+    their organisation's OIDC provider."""
     if role not in PORTAL_ROLES:
         raise AccountError(f"role must be one of {', '.join(PORTAL_ROLES)} (agencies use the API)")
     if not 3 <= len(username) <= 100 or username != username.strip().lower():
         raise AccountError("username: 3-100 characters, lower case, no surrounding spaces")
-    if len(password) < MIN_PASSWORD_LENGTH:
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
     if role is not Role.NATIONAL and not region_id:
         raise AccountError(f"a {role} account needs --region")
@@ -98,7 +102,7 @@ class Accounts:
         self.pool = pool
 
     async def create(
-        self, username: str, password: str, role: Role, region_id: str | None = None, org_id: str | None = None
+        self, username: str, password: str | None, role: Role, region_id: str | None = None, org_id: str | None = None
     ) -> Person:
         check_new_account(username, password, role, region_id, org_id)
         account_id = uuid.uuid4()
@@ -110,7 +114,7 @@ class Accounts:
                 " VALUES ($1, $2, $3, $4, $5, $6)",
                 account_id,
                 username,
-                hash_password(password),
+                hash_password(password) if password is not None else None,
                 role.value,
                 region,
                 org,
@@ -132,16 +136,25 @@ class Accounts:
                 row["account_id"],
                 hash_password(password),
             )
+        return await self._open_session(row, hours)
+
+    async def sign_in_as(self, username: str, *, hours: int) -> tuple[str, Person] | None:
+        """A new session for a person their organisation's OIDC provider signed in (no password here),
+        or None when no active account has that username."""
+        row = await self.pool.fetchrow("SELECT * FROM accounts WHERE username = $1 AND NOT disabled", username)
+        return await self._open_session(row, hours) if row is not None else None
+
+    async def _open_session(self, account: asyncpg.Record, hours: int) -> tuple[str, Person]:
         token = secrets.token_urlsafe(32)
         await self.pool.execute(
             "INSERT INTO sessions (token_hash, account_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)",
             _token_hash(token),
-            row["account_id"],
+            account["account_id"],
             secrets.token_urlsafe(24),
             datetime.now(UTC) + timedelta(hours=hours),
         )
         await self.pool.execute("DELETE FROM sessions WHERE expires_at < now()")
-        return token, _person(row)
+        return token, _person(account)
 
     async def session(self, token: str) -> Session | None:
         row = await self.pool.fetchrow(

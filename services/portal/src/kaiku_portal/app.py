@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from urllib.parse import quote
@@ -19,9 +20,11 @@ from kaiku_runtime.metrics import install_http_metrics
 from kaiku_runtime.settings import DEFAULT_SERVER_URL, database_name
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
 
 from kaiku_portal.accounts import Accounts
 from kaiku_portal.i18n import choose_language
+from kaiku_portal.oidc import STATE_COOKIE, STATE_SECONDS, provider
 from kaiku_portal.pages import coordination, distributor, signin, venue
 from kaiku_portal.settings import PortalSettings
 from kaiku_portal.upstream import Services
@@ -50,6 +53,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     http = httpx.AsyncClient(timeout=settings.upstream_timeout_seconds)
     app.state.accounts = Accounts(pool)
     app.state.services = Services(settings, http)
+    app.state.oidc = provider(settings)
     app.state.pool = pool
     log.info("service_started")
     try:
@@ -63,6 +67,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 app = FastAPI(title="Kaikukortti staff portal", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
 app.state.settings = settings
 install_http_metrics(app, "portal")
+# Only the OIDC sign-in's state and nonce live in this signed cookie; the session itself is in the database.
+app.add_middleware(
+    SessionMiddleware,
+    secret_key=settings.oidc_state_secret or secrets.token_urlsafe(32),
+    session_cookie=STATE_COOKIE,
+    max_age=STATE_SECONDS,
+    same_site="lax",
+    https_only=settings.cookie_secure,
+)
 app.mount("/static", StaticFiles(directory=STATIC), name="static")
 for module in (signin, distributor, venue, coordination):
     app.include_router(module.router)

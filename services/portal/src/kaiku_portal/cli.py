@@ -2,7 +2,8 @@
 
     kaiku-portal add-user --username maija.clerk --role venue --region R1 --org V1
 The password is read from the prompt, from standard input with `--password-stdin`, or from
-`KAIKU_PORTAL_PASSWORD`; it never appears on the command line (where `ps` would show it).
+`KAIKU_PORTAL_PASSWORD`; it never appears on the command line (where `ps` would show it). With
+`--no-password` the person signs in only through their organisation's OIDC provider.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ def _database_url() -> str:
     return os.environ.get("KAIKU_DATABASE_URL") or with_database(DEFAULT_SERVER_URL, database_name("portal"))
 
 
-def _password(args: argparse.Namespace) -> str:
+def _password(args: argparse.Namespace) -> str | None:
+    if args.no_password:
+        return None
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
     from_env = os.environ.get("KAIKU_PORTAL_PASSWORD")
@@ -43,7 +46,7 @@ async def _migrate(url: str) -> None:
     await asyncio.to_thread(apply_migrations, url, MIGRATIONS)
 
 
-async def _add_user(args: argparse.Namespace, password: str) -> str:
+async def _add_user(args: argparse.Namespace, password: str | None) -> str:
     url = _database_url()
     await _migrate(url)
     pool = await create_pool(url, min_size=1, max_size=2)
@@ -80,7 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=[r.value for r in PORTAL_ROLES])
     add.add_argument("--region", help="region id (region_admin, distributor, venue)")
     add.add_argument("--org", help="the distributor or venue id (distributor, venue)")
-    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    how = add.add_mutually_exclusive_group()
+    how.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    how.add_argument(
+        "--no-password", action="store_true", help="no password: the person signs in through the OIDC provider"
+    )
     add.set_defaults(func=add_user)
     mig = sub.add_parser("migrate", help="create and migrate the portal's database")
     mig.set_defaults(func=migrate)

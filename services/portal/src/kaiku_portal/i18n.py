@@ -69,6 +69,27 @@ M: dict[str, tuple[str, str, str]] = {
         "Var och en har ett eget konto. Du får det av regionens Kaikukort-koordinator.",
         "Everyone has their own account. Your region's Kaikukortti coordinator gives you one.",
     ),
+    "login.or": ("tai", "eller", "or"),
+    "login.oidc": (
+        "Kirjaudu organisaatiosi tunnuksella",
+        "Logga in med din organisations konto",
+        "Sign in with your organisation's account",
+    ),
+    "login.oidc_failed": (
+        "Kirjautuminen organisaation tunnuksella ei onnistunut tai se peruttiin. Yritä uudelleen.",
+        "Inloggningen med organisationens konto lyckades inte eller avbröts. Försök igen.",
+        "Signing in with your organisation's account did not succeed or was cancelled. Please try again.",
+    ),
+    "login.oidc_unavailable": (
+        "Organisaation kirjautumispalvelu ei vastaa juuri nyt. Yritä hetken päästä tai kirjaudu salasanalla.",
+        "Organisationens inloggningstjänst svarar inte just nu. Försök om en stund eller logga in med lösenord.",
+        "Your organisation's sign-in service is not answering right now. Try again shortly or sign in with a password.",
+    ),
+    "login.oidc_no_account": (
+        "Organisaatiosi tunnisti sinut, mutta sinulla ei ole tunnusta tähän palveluun (tai se on suljettu). Pyydä alueen koordinaattoria luomaan tunnus käyttäjätunnukselle {username}.",
+        "Din organisation kände igen dig, men du har inget konto i den här tjänsten (eller så är det stängt). Be regionens koordinator skapa ett konto för användarnamnet {username}.",
+        "Your organisation recognised you, but you have no account in this portal (or it is closed). Ask your region's coordinator to create one for the username {username}.",
+    ),
     # -- errors --------------------------------------------------------------------------------
     "error.detail": ("Lisätieto", "Tilläggsuppgift", "Detail"),
     "error.fix_fields": ("Korjaa merkityt kentät.", "Rätta de markerade fälten.", "Please correct the marked fields."),

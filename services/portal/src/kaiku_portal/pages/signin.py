@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from typing import Any
 
+import httpx
+from authlib.integrations.starlette_client import OAuthError, StarletteOAuth2App
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from kaiku_runtime.logging import get_logger
+
+from kaiku_portal.accounts import Person
+from kaiku_portal.i18n import translate
+from kaiku_portal.oidc import CALLBACK_PATH, username_of
 from kaiku_portal.web import HOME, SESSION_COOKIE, CurrentAccounts, checked_form, render, settings
 
 router = APIRouter()
+log = get_logger(__name__)
 
 
 def _safe_next(target: str) -> str | None:
@@ -23,43 +32,22 @@ async def home(request: Request) -> Response:
     return RedirectResponse(HOME[session.person.role], status_code=303)
 
 
+def _login_page(
+    request: Request, *, status: int = 200, next: str | None = None, username: str = "", **context: Any
+) -> Response:
+    """The sign-in page: the password form and, where configured, the organisation's provider."""
+    return render(
+        request, "login.html", "login.title", status=status, next=next or "", username=username,
+        oidc=request.app.state.oidc is not None, **context,
+    )  # fmt: skip
+
+
 @router.get("/login")
 async def login_page(request: Request, next: str = "", signed_out: str = "") -> Response:
-    return render(
-        request,
-        "login.html",
-        "login.title",
-        next=_safe_next(next) or "",
-        username="",
-        request_signed_out=bool(signed_out),
-    )
+    return _login_page(request, next=_safe_next(next), request_signed_out=bool(signed_out))
 
 
-@router.post("/login")
-async def login(request: Request, store: CurrentAccounts) -> Response:
-    form = await request.form()
-    username = str(form.get("username") or "").strip().lower()
-    password = str(form.get("password") or "")
-    target = _safe_next(str(form.get("next") or ""))
-    if await store.sign_in_blocked(username):
-        return render(
-            request, "login.html", "login.title", status=429, error_key="login.throttled", next=target or "",
-            username=username,
-        )  # fmt: skip
-    signed_in = await store.sign_in(username, password, hours=settings(request).session_hours) if username else None
-    if signed_in is None:
-        await store.sign_in_failed(username)
-        return render(
-            request,
-            "login.html",
-            "login.title",
-            status=401,
-            error_key="login.failed",
-            next=target or "",
-            username=username,
-        )
-    await store.sign_in_succeeded(username)
-    token, person = signed_in
+def _signed_in(request: Request, token: str, person: Person, target: str | None) -> Response:
     response = RedirectResponse(target or HOME[person.role], status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -70,6 +58,69 @@ async def login(request: Request, store: CurrentAccounts) -> Response:
         samesite="lax",
     )
     return response
+
+
+@router.post("/login")
+async def login(request: Request, store: CurrentAccounts) -> Response:
+    form = await request.form()
+    username = str(form.get("username") or "").strip().lower()
+    password = str(form.get("password") or "")
+    target = _safe_next(str(form.get("next") or ""))
+    if await store.sign_in_blocked(username):
+        return _login_page(request, status=429, error_key="login.throttled", next=target, username=username)
+    signed_in = await store.sign_in(username, password, hours=settings(request).session_hours) if username else None
+    if signed_in is None:
+        await store.sign_in_failed(username)
+        return _login_page(request, status=401, error_key="login.failed", next=target, username=username)
+    await store.sign_in_succeeded(username)
+    return _signed_in(request, *signed_in, target)
+
+
+def _organisation(request: Request) -> StarletteOAuth2App:
+    client: StarletteOAuth2App | None = request.app.state.oidc
+    if client is None:
+        raise HTTPException(404)  # passwords only here
+    return client
+
+
+@router.get("/login/oidc")
+async def login_oidc(request: Request, next: str = "") -> Response:
+    """Off to the organisation's provider; it sends the person back to the callback below."""
+    organisation = _organisation(request)
+    request.session["next"] = _safe_next(next) or ""
+    public = settings(request).public_url
+    back = public.rstrip("/") + CALLBACK_PATH if public else str(request.url_for("oidc_callback"))
+    try:
+        redirect: Response = await organisation.authorize_redirect(request, back)
+    except httpx.HTTPError as exc:
+        log.warning("oidc_provider_unavailable", error=type(exc).__name__)
+        return _login_page(request, status=503, error_key="login.oidc_unavailable")
+    return redirect
+
+
+@router.get(CALLBACK_PATH, name="oidc_callback")
+async def oidc_callback(request: Request, store: CurrentAccounts) -> Response:
+    organisation = _organisation(request)
+    target = _safe_next(str(request.session.pop("next", "") or ""))
+    try:
+        # checks the state against the cookie, then the ID token's signature, issuer, audience, expiry, nonce
+        token = await organisation.authorize_access_token(request)
+    except OAuthError as exc:  # cancelled at the provider, a stale or forged state, an unacceptable ID token
+        log.info("oidc_sign_in_refused", error=exc.error)
+        return _login_page(request, status=401, error_key="login.oidc_failed")
+    except httpx.HTTPError as exc:
+        log.warning("oidc_provider_unavailable", error=type(exc).__name__)
+        return _login_page(request, status=503, error_key="login.oidc_unavailable")
+    username = username_of(dict(token.get("userinfo") or {}), settings(request).oidc_username_claim)
+    signed_in = await store.sign_in_as(username, hours=settings(request).session_hours) if username else None
+    if signed_in is None:
+        log.info("oidc_sign_in_without_account", claim=settings(request).oidc_username_claim)
+        shown = username or "?"
+        return _login_page(
+            request, status=403, error=translate(request.state.lang, "login.oidc_no_account", username=shown)
+        )
+    log.info("signed_in", account_id=signed_in[1].account_id, via="oidc")
+    return _signed_in(request, *signed_in, target)
 
 
 @router.post("/logout")
