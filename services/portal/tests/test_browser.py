@@ -384,25 +384,60 @@ def test_every_role_does_its_main_task(world: World, page: Page):
 
 # Each role's pages, visited in every language.
 PAGES = {
-    "national": [("/national", "national.title")],
-    "region_admin": [("/region", "region.title"), ("/region/stats", "stats.title")],
+    "national": [("/national", "national.title"), ("/accounts", "accounts.title")],
+    "region_admin": [("/region", "region.title"), ("/region/stats", "stats.title"), ("/accounts", "accounts.title")],
     "distributor": [("/cards/new", "grant.title"), ("/cards", "cards.title"), ("/cards/import", "import.title")],
     "venue": [("/box-office", "box.title"), ("/performances", "perf.title"), ("/venue-report", "report.title")],
 }
 
 
-def test_a_clerk_signs_in_through_their_organisation_instead_of_a_password(world: World, organisation: str, page: Page):
-    subject = unique("staff-")  # the provider's id for the person; the portal matches preferred_username
-    answer = httpx.put(f"{organisation}/users/{subject}", json={"preferred_username": world.users["venue"]})
-    assert answer.status_code == 204
-    page.goto(f"{world.portal.url}/login?lang=sv")
-    accessible(page)
-    page.get_by_role("link", name=translate("sv", "login.oidc")).click()
-    page.get_by_placeholder("sub").fill(subject)  # the provider's own sign-in form
+def _through_the_organisation(page: Page, base: str, subject: str, lang: str) -> None:
+    """Sign in with the organisation's provider (its own form asks who you are)."""
+    page.goto(f"{base}/login?lang={lang}")
+    page.get_by_role("link", name=translate(lang, "login.oidc")).click()
+    page.get_by_placeholder("sub").fill(subject)
     page.get_by_role("button", name="Authorize").click()
-    page.wait_for_url(re.compile(r"/box-office$"))
-    expect(page.locator("body")).to_contain_text(world.users["venue"])
+
+
+def test_a_coordinator_opens_an_account_and_the_clerk_signs_in_through_their_organisation(
+    world: World, organisation: str, page: Page
+):
+    base = world.portal.url
+    newcomer = f"new.{world.users['venue']}"
+    sign_in(page, base, world.users["region_admin"], PASSWORD, "en")
+    page.goto(f"{base}/accounts")
     accessible(page)
+    page.locator("#username").fill(newcomer)
+    page.locator("#role").select_option("venue")
+    page.locator("#org_id").select_option(world.venue)  # from the region's venues, as usage lists them
+    page.locator("#signs_in-organisation").check()
+    page.locator("#account-form button[type=submit]").click()
+    expect(page.locator("#saved")).to_have_text(translate("en", "accounts.opened", username=newcomer))
+    expect(page.locator("#staff")).to_contain_text(newcomer)
+    accessible(page)
+    shoot(page, "en-accounts")
+    sign_out(page)
+
+    # the newcomer signs in at their organisation's provider and lands at the venue's box office
+    subject = unique("staff-")  # the provider's id for the person; the portal matches preferred_username
+    answer = httpx.put(f"{organisation}/users/{subject}", json={"preferred_username": newcomer})
+    assert answer.status_code == 204
+    page.goto(f"{base}/login?lang=sv")
+    accessible(page)
+    _through_the_organisation(page, base, subject, "sv")
+    page.wait_for_url(re.compile(r"/box-office$"))
+    expect(page.locator("body")).to_contain_text(newcomer)
+    accessible(page)
+    sign_out(page)
+
+    # closed by the coordinator: the provider still knows them, the portal no longer lets them in
+    sign_in(page, base, world.users["region_admin"], PASSWORD, "en")
+    page.goto(f"{base}/accounts")
+    page.get_by_role("button", name=translate("en", "accounts.close_who", username=newcomer)).click()
+    expect(page.locator("#saved")).to_have_text(translate("en", "accounts.closed_done", username=newcomer))
+    sign_out(page)
+    _through_the_organisation(page, base, subject, "en")
+    expect(page.locator("#page-error")).to_contain_text(translate("en", "login.oidc_no_account", username=newcomer))
 
 
 def test_every_page_speaks_the_chosen_language_and_passes_axe(world: World, page: Page):

@@ -8,9 +8,11 @@ import pytest
 from kaiku_portal.domain.charts import annual_rows, bars, monthly
 from kaiku_portal.domain.codes import normalise_card_code
 from kaiku_portal.domain.formats import local_datetime, show_date, show_rate, valid_period
+from kaiku_portal.domain.staff import AccountProblem, may_manage, new_account_problem
 from kaiku_portal.domain.throttle import sign_in_blocked
 from kaiku_portal.i18n import choose_language
 from kaiku_portal.pages.venue import minimum_text
+from kaiku_runtime.auth import Role
 
 pytestmark = pytest.mark.unit
 
@@ -89,3 +91,47 @@ def test_the_limit_minimum_follows_the_usage_rule_as_the_clerk_types():
 
 def test_sign_in_is_blocked_from_the_fifth_failure_in_the_window():
     assert [sign_in_blocked(n) for n in range(7)] == [False] * 5 + [True] * 2
+
+
+@pytest.mark.parametrize(
+    ("manager", "manager_region", "role", "region", "allowed"),
+    [
+        (Role.REGION_ADMIN, "R1", Role.VENUE, "R1", True),
+        (Role.REGION_ADMIN, "R1", Role.DISTRIBUTOR, "R1", True),
+        (Role.REGION_ADMIN, "R1", Role.REGION_ADMIN, "R1", True),
+        (Role.REGION_ADMIN, "R1", Role.VENUE, "R2", False),  # another region's people
+        (Role.REGION_ADMIN, "R1", Role.NATIONAL, None, False),
+        (Role.REGION_ADMIN, None, Role.VENUE, None, False),
+        (Role.NATIONAL, None, Role.REGION_ADMIN, "R7", True),
+        (Role.NATIONAL, None, Role.NATIONAL, None, True),
+        (Role.NATIONAL, None, Role.VENUE, "R1", False),  # the regions run their own staff
+        (Role.VENUE, "R1", Role.VENUE, "R1", False),
+        (Role.DISTRIBUTOR, "R1", Role.DISTRIBUTOR, "R1", False),
+        (Role.REGION_ADMIN, "R1", Role.AGENCY, "R1", False),  # agencies get API tokens, not accounts
+    ],
+)
+def test_who_may_open_and_close_whose_account(
+    manager: Role, manager_region: str | None, role: Role, region: str | None, allowed: bool
+):
+    assert may_manage(manager, manager_region, role, region) is allowed
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "role", "region", "org", "problem"),
+    [
+        ("maija.clerk", "long-enough-pw", Role.VENUE, "R1", "V1", None),
+        ("maija.clerk", None, Role.VENUE, "R1", "V1", None),  # signs in through the organisation
+        ("office", None, Role.NATIONAL, None, None, None),
+        ("Maija", None, Role.NATIONAL, None, None, AccountProblem.USERNAME),
+        ("ma", None, Role.NATIONAL, None, None, AccountProblem.USERNAME),
+        ("maija clerk", None, Role.NATIONAL, None, None, AccountProblem.USERNAME),
+        ("maija.clerk", "short", Role.VENUE, "R1", "V1", AccountProblem.PASSWORD),
+        ("maija.clerk", None, Role.REGION_ADMIN, None, None, AccountProblem.REGION),
+        ("maija.clerk", None, Role.DISTRIBUTOR, "R1", None, AccountProblem.ORGANISATION),
+        ("maija.clerk", None, Role.AGENCY, "R1", "A1", AccountProblem.ROLE),
+    ],
+)
+def test_what_a_new_account_needs(
+    username: str, password: str | None, role: Role, region: str | None, org: str | None, problem: object
+):
+    assert new_account_problem(username, password, role, region, org) == problem

@@ -20,10 +20,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from kaiku_runtime.auth import Role
 
+from kaiku_portal.domain.staff import (
+    MIN_PASSWORD_LENGTH,
+    PORTAL_ROLES,
+    USERNAME_LENGTH,
+    AccountProblem,
+    new_account_problem,
+)
 from kaiku_portal.domain.throttle import WINDOW_SECONDS, sign_in_blocked
-
-PORTAL_ROLES = (Role.NATIONAL, Role.REGION_ADMIN, Role.DISTRIBUTOR, Role.VENUE)
-MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()  # argon2id with the library's current (RFC 9106 low-memory) parameters
 # Verified when the username is unknown, so an attacker cannot tell usernames by the answer's timing.
@@ -49,8 +53,38 @@ class Session:
     token_hash: str
 
 
+@dataclass(frozen=True, slots=True)
+class StaffAccount:
+    """An account as a coordinator sees it in the list of their staff (never a password hash)."""
+
+    account_id: str
+    username: str
+    role: Role
+    region_id: str | None
+    org_id: str | None
+    closed: bool
+    signs_in_with_password: bool
+    created_at: datetime
+
+
 class AccountError(ValueError):
-    """An account cannot be created as asked (the message says why)."""
+    """An account cannot be created as asked (the message says why, for the command line)."""
+
+    def __init__(self, problem: AccountProblem | None, message: str) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
+def _problem_text(problem: AccountProblem, role: Role) -> str:
+    shortest, longest = USERNAME_LENGTH
+    return {
+        AccountProblem.ROLE: f"role must be one of {', '.join(PORTAL_ROLES)} (agencies use the API)",
+        AccountProblem.USERNAME: f"username: {shortest}-{longest} characters, lower case, no spaces",
+        AccountProblem.PASSWORD: f"password: at least {MIN_PASSWORD_LENGTH} characters",
+        AccountProblem.REGION: f"a {role} account needs --region",
+        AccountProblem.ORGANISATION: f"a {role} account needs --org (the {role} id)",
+        AccountProblem.TAKEN: "username is taken",
+    }[problem]
 
 
 def hash_password(password: str) -> str:
@@ -67,18 +101,10 @@ def password_matches(password_hash: str | None, password: str) -> bool:
 def check_new_account(
     username: str, password: str | None, role: Role, region_id: str | None, org_id: str | None
 ) -> None:
-    """Why an account cannot be created as asked; `password` None: the person signs in only through
-    their organisation's OIDC provider."""
-    if role not in PORTAL_ROLES:
-        raise AccountError(f"role must be one of {', '.join(PORTAL_ROLES)} (agencies use the API)")
-    if not 3 <= len(username) <= 100 or username != username.strip().lower():
-        raise AccountError("username: 3-100 characters, lower case, no surrounding spaces")
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
-    if role is not Role.NATIONAL and not region_id:
-        raise AccountError(f"a {role} account needs --region")
-    if role in (Role.DISTRIBUTOR, Role.VENUE) and not org_id:
-        raise AccountError(f"a {role} account needs --org (the {role} id)")
+    """Raise AccountError when the account cannot be created as asked (the rules: domain/staff.py)."""
+    problem = new_account_problem(username, password, role, region_id, org_id)
+    if problem is not None:
+        raise AccountError(problem, _problem_text(problem, role))
 
 
 def _token_hash(token: str) -> str:
@@ -95,6 +121,19 @@ def _person(row: asyncpg.Record) -> Person:
     )
 
 
+def _staff_account(row: asyncpg.Record) -> StaffAccount:
+    return StaffAccount(
+        account_id=str(row["account_id"]),
+        username=row["username"],
+        role=Role(row["role"]),
+        region_id=row["region_id"],
+        org_id=row["org_id"],
+        closed=row["disabled"],
+        signs_in_with_password=row["pw"],
+        created_at=row["created_at"],
+    )
+
+
 class Accounts:
     """The account and session store (the portal's own database)."""
 
@@ -102,25 +141,34 @@ class Accounts:
         self.pool = pool
 
     async def create(
-        self, username: str, password: str | None, role: Role, region_id: str | None = None, org_id: str | None = None
+        self,
+        username: str,
+        password: str | None,
+        role: Role,
+        region_id: str | None = None,
+        org_id: str | None = None,
+        *,
+        created_by: str | None = None,
     ) -> Person:
+        """A new account; `created_by` is the account id of the coordinator who opened it (None: the CLI)."""
         check_new_account(username, password, role, region_id, org_id)
         account_id = uuid.uuid4()
         region = None if role is Role.NATIONAL else region_id
         org = org_id if role in (Role.DISTRIBUTOR, Role.VENUE) else None
         try:
             await self.pool.execute(
-                "INSERT INTO accounts (account_id, username, password_hash, role, region_id, org_id)"
-                " VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO accounts (account_id, username, password_hash, role, region_id, org_id, created_by)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 account_id,
                 username,
                 hash_password(password) if password is not None else None,
                 role.value,
                 region,
                 org,
+                uuid.UUID(created_by) if created_by else None,
             )
         except asyncpg.UniqueViolationError as exc:
-            raise AccountError(f"username {username} is taken") from exc
+            raise AccountError(AccountProblem.TAKEN, f"username {username} is taken") from exc
         return Person(str(account_id), username, role, region, org)
 
     async def sign_in(self, username: str, password: str, *, hours: int) -> tuple[str, Person] | None:
@@ -173,6 +221,41 @@ class Accounts:
         await self.pool.execute(
             "UPDATE sessions SET data = $2::jsonb WHERE token_hash = $1", session.token_hash, json.dumps(data)
         )
+
+    async def staff(self, roles: tuple[Role, ...], region_id: str | None) -> list[StaffAccount]:
+        """The accounts of these roles (in this region; None: every region), by username."""
+        rows = await self.pool.fetch(
+            "SELECT account_id, username, role, region_id, org_id, disabled, password_hash IS NOT NULL AS pw,"
+            " created_at FROM accounts WHERE role = ANY($1::text[]) AND ($2::text IS NULL OR region_id = $2)"
+            " ORDER BY username",
+            [r.value for r in roles],
+            region_id,
+        )
+        return [_staff_account(row) for row in rows]
+
+    async def staff_account(self, account_id: str) -> StaffAccount | None:
+        try:
+            key = uuid.UUID(account_id)
+        except ValueError:
+            return None
+        row = await self.pool.fetchrow(
+            "SELECT account_id, username, role, region_id, org_id, disabled, password_hash IS NOT NULL AS pw,"
+            " created_at FROM accounts WHERE account_id = $1",
+            key,
+        )
+        return _staff_account(row) if row is not None else None
+
+    async def close(self, account_id: str, *, closed: bool, by: str) -> None:
+        """Close (or reopen) an account; closing also ends the person's sessions at once."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "UPDATE accounts SET disabled = $2, closed_by = $3 WHERE account_id = $1",
+                uuid.UUID(account_id),
+                closed,
+                uuid.UUID(by) if closed else None,
+            )
+            if closed:
+                await conn.execute("DELETE FROM sessions WHERE account_id = $1", uuid.UUID(account_id))
 
     async def sign_in_blocked(self, username: str) -> bool:
         failures = await self.pool.fetchval(

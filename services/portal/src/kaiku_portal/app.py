@@ -25,7 +25,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from kaiku_portal.accounts import Accounts
 from kaiku_portal.i18n import choose_language
 from kaiku_portal.oidc import STATE_COOKIE, STATE_SECONDS, provider
-from kaiku_portal.pages import coordination, distributor, signin, venue
+from kaiku_portal.pages import coordination, distributor, signin, staff, venue
 from kaiku_portal.settings import PortalSettings
 from kaiku_portal.upstream import Services
 from kaiku_portal.web import LANG_COOKIE, SESSION_COOKIE, NotAllowed, SignInRequired, render
@@ -77,7 +77,7 @@ app.add_middleware(
     https_only=settings.cookie_secure,
 )
 app.mount("/static", StaticFiles(directory=STATIC), name="static")
-for module in (signin, distributor, venue, coordination):
+for module in (signin, distributor, venue, coordination, staff):
     app.include_router(module.router)
 
 

@@ -18,7 +18,8 @@ from kaiku_runtime.auth import Role
 from kaiku_runtime.db import apply_migrations, create_pool, ensure_database, with_database
 from kaiku_runtime.settings import DEFAULT_SERVER_URL, database_name
 
-from kaiku_portal.accounts import PORTAL_ROLES, AccountError, Accounts, check_new_account
+from kaiku_portal.accounts import AccountError, Accounts, check_new_account
+from kaiku_portal.domain.staff import PORTAL_ROLES
 
 
 def _database_url() -> str:
@@ -35,7 +36,7 @@ def _password(args: argparse.Namespace) -> str | None:
         return from_env
     first = getpass.getpass("password: ")
     if getpass.getpass("again: ") != first:
-        raise AccountError("the passwords differ")
+        raise AccountError(None, "the passwords differ")
     return first
 
 

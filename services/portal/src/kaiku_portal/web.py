@@ -42,8 +42,12 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("/performances", "nav.performances"),
         ("/venue-report", "nav.venue_report"),
     ],
-    Role.REGION_ADMIN: [("/region", "nav.region"), ("/region/stats", "nav.region_stats")],
-    Role.NATIONAL: [("/national", "nav.national")],
+    Role.REGION_ADMIN: [
+        ("/region", "nav.region"),
+        ("/region/stats", "nav.region_stats"),
+        ("/accounts", "nav.accounts"),
+    ],
+    Role.NATIONAL: [("/national", "nav.national"), ("/accounts", "nav.accounts")],
 }
 HOME: dict[Role, str] = {role: pages[0][0] for role, pages in NAVIGATION.items()}
 

@@ -12,7 +12,7 @@ from kaiku_runtime.auth import Role
 from kaiku_portal.accounts import Session
 from kaiku_portal.domain.charts import annual_rows, bars, monthly
 from kaiku_portal.domain.formats import current_year, valid_period
-from kaiku_portal.pages.common import items, listing_unavailable
+from kaiku_portal.pages.common import region_listing
 from kaiku_portal.upstream import Download, Rejection
 from kaiku_portal.web import CurrentServices, checked_form, field, render, role
 
@@ -30,26 +30,15 @@ FIGURES = (
 ID_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
-async def _listing(
-    services: CurrentServices, session: Session, service: Any, path: str, key: str
-) -> tuple[list[dict[str, Any]], bool]:
-    try:
-        return items(await services.get(session.person, service, path, region_id=session.person.region_id), key), True
-    except Rejection as rejection:
-        if listing_unavailable(rejection):
-            return [], False
-        raise
-
-
 async def _region_page(
     request: Request, session: Session, services: CurrentServices, *, status: int = 200, **context: Any
 ) -> Response:
     rejection = context.pop("rejection", None)
     try:
-        distributors, distributors_listed = await _listing(
+        distributors, distributors_listed = await region_listing(
             services, session, "issuance", "/v1/distributors", "distributors"
         )
-        venues, venues_listed = await _listing(services, session, "usage", "/v1/venues", "venues")
+        venues, venues_listed = await region_listing(services, session, "usage", "/v1/venues", "venues")
     except Rejection as refused:
         distributors, venues, distributors_listed, venues_listed = [], [], True, True
         rejection = rejection or refused

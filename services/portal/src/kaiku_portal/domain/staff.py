@@ -1,0 +1,65 @@
+"""Staff accounts: what a new account needs, and who may open and close whose.
+
+Every account belongs to one person, in a role and an organisation (issue: "accounts belong to an
+organisation and a role"). A regional coordinator runs their own region's staff (distributor staff,
+box-office clerks, other coordinators); the national office runs the coordinators of every region and
+its own people. Agencies are machines: they get API tokens, never a portal account.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from kaiku_runtime.auth import Role
+
+PORTAL_ROLES = (Role.NATIONAL, Role.REGION_ADMIN, Role.DISTRIBUTOR, Role.VENUE)
+MIN_PASSWORD_LENGTH = 10
+USERNAME_LENGTH = (3, 100)
+# Whom each role may open and close accounts for (within its region, except the national office).
+MANAGED_BY: dict[Role, tuple[Role, ...]] = {
+    Role.NATIONAL: (Role.NATIONAL, Role.REGION_ADMIN),
+    Role.REGION_ADMIN: (Role.DISTRIBUTOR, Role.VENUE, Role.REGION_ADMIN),
+}
+# The organisation an account of this role works for is a distributor or a venue of the region.
+ORGANISATION_OF: dict[Role, str] = {Role.DISTRIBUTOR: "distributor", Role.VENUE: "venue"}
+
+
+class AccountProblem(StrEnum):
+    """Why an account cannot be created as asked (the portal shows each in words)."""
+
+    ROLE = "role"
+    USERNAME = "username"
+    PASSWORD = "password"
+    REGION = "region"
+    ORGANISATION = "organisation"
+    TAKEN = "taken"
+
+
+def new_account_problem(
+    username: str, password: str | None, role: Role, region_id: str | None, org_id: str | None
+) -> AccountProblem | None:
+    """The first thing wrong with a new account, or None. `password` None: the person signs in only
+    through their organisation's OpenID Connect provider."""
+    if role not in PORTAL_ROLES:
+        return AccountProblem.ROLE
+    shortest, longest = USERNAME_LENGTH
+    if not shortest <= len(username) <= longest or username != username.strip().lower() or " " in username:
+        return AccountProblem.USERNAME
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        return AccountProblem.PASSWORD
+    if role is not Role.NATIONAL and not region_id:
+        return AccountProblem.REGION
+    if role in ORGANISATION_OF and not org_id:
+        return AccountProblem.ORGANISATION
+    return None
+
+
+def roles_managed_by(manager: Role) -> tuple[Role, ...]:
+    return MANAGED_BY.get(manager, ())
+
+
+def may_manage(manager: Role, manager_region: str | None, role: Role, region_id: str | None) -> bool:
+    """May a person of role `manager` (in `manager_region`) open or close an account of `role` in `region_id`?"""
+    if role not in roles_managed_by(manager):
+        return False
+    return manager is Role.NATIONAL or (manager_region is not None and region_id == manager_region)

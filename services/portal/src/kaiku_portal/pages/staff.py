@@ -1,0 +1,135 @@
+"""Staff accounts: a regional coordinator opens and closes the accounts of the region's people, the
+national office those of the coordinators (who may manage whom: domain/staff.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from kaiku_runtime.auth import Role
+from kaiku_runtime.logging import get_logger
+
+from kaiku_portal.accounts import AccountError, Session
+from kaiku_portal.domain.staff import MIN_PASSWORD_LENGTH, ORGANISATION_OF, may_manage, roles_managed_by
+from kaiku_portal.pages.common import region_listing
+from kaiku_portal.upstream import Rejection, ServiceName
+from kaiku_portal.web import CurrentAccounts, CurrentServices, checked_form, field, render, role
+
+router = APIRouter()
+log = get_logger(__name__)
+Manager = Annotated[Session, role(Role.REGION_ADMIN, Role.NATIONAL)]
+# Where each organisation kind is listed, for the organisation picker.
+LISTINGS: dict[str, tuple[ServiceName, str, str]] = {
+    "distributor": ("issuance", "/v1/distributors", "distributors"),
+    "venue": ("usage", "/v1/venues", "venues"),
+}
+
+
+async def _organisations(session: Session, services: CurrentServices) -> dict[str, list[dict[str, Any]]] | None:
+    """The region's distributors and venues to pick from; None when a service cannot list them (the
+    coordinator then types the id)."""
+    if session.person.role is not Role.REGION_ADMIN:
+        return {}
+    found: dict[str, list[dict[str, Any]]] = {}
+    for kind, (service, path, key) in LISTINGS.items():
+        try:
+            listed, available = await region_listing(services, session, service, path, key)
+        except Rejection:
+            return None
+        if not available:
+            return None
+        found[kind] = [{"id": o.get(f"{kind}_id"), "name": o.get("name")} for o in listed]
+    return found
+
+
+async def _page(
+    request: Request,
+    session: Session,
+    accounts: CurrentAccounts,
+    services: CurrentServices,
+    *,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    **context: Any,
+) -> Response:
+    person = session.person
+    roles = roles_managed_by(person.role)
+    region = None if person.role is Role.NATIONAL else person.region_id
+    return render(
+        request,
+        "accounts.html",
+        "accounts.title",
+        status=status,
+        staff=await accounts.staff(roles, region),
+        roles=[r.value for r in roles],
+        organisations=await _organisations(session, services),
+        oidc=request.app.state.oidc is not None,
+        min_password=MIN_PASSWORD_LENGTH,
+        values=values or {},
+        errors=errors or {},
+        **context,
+    )
+
+
+@router.get("/accounts")
+async def staff_accounts(
+    request: Request, session: Manager, accounts: CurrentAccounts, services: CurrentServices
+) -> Response:
+    return await _page(request, session, accounts, services)
+
+
+@router.post("/accounts")
+async def open_account(
+    request: Request, session: Manager, accounts: CurrentAccounts, services: CurrentServices
+) -> Response:
+    form = await checked_form(request)
+    person = session.person
+    values = {name: field(form, name) for name in ("username", "role", "region_id", "org_id", "signs_in")}
+    values["username"] = values["username"].lower()
+    region = values["region_id"] if person.role is Role.NATIONAL else person.region_id
+    try:
+        wanted = Role(values["role"])
+    except ValueError:
+        wanted = None
+    if wanted is None or not may_manage(person.role, person.region_id, wanted, region):
+        return await _page(request, session, accounts, services, status=422, values=values,
+                           errors={"role": "accounts.error.role"})  # fmt: skip
+    organisations = await _organisations(session, services)
+    kind = ORGANISATION_OF.get(wanted)
+    org = values["org_id"] if kind else None
+    if kind and org and organisations and org not in {o["id"] for o in organisations.get(kind, [])}:
+        return await _page(request, session, accounts, services, status=422, values=values,
+                           errors={"org_id": f"accounts.error.organisation_{kind}"})  # fmt: skip
+    with_organisation = values["signs_in"] == "organisation" and request.app.state.oidc is not None
+    password = None if with_organisation else str(form.get("password") or "")
+    try:
+        created = await accounts.create(values["username"], password, wanted, region, org, created_by=person.account_id)
+    except AccountError as exc:
+        problem = exc.problem.value if exc.problem else "username"
+        where = {"organisation": "org_id", "region": "region_id", "taken": "username"}.get(problem, problem)
+        return await _page(request, session, accounts, services, status=422, values=values,
+                           errors={where: f"accounts.error.{problem}"})  # fmt: skip
+    log.info("account_opened", account_id=created.account_id, role=created.role, by=person.account_id)
+    return await _page(request, session, accounts, services, opened=created.username)
+
+
+@router.post("/accounts/{account_id}/closed")
+async def close_account(
+    request: Request, account_id: str, session: Manager, accounts: CurrentAccounts, services: CurrentServices
+) -> Response:
+    form = await checked_form(request)
+    person = session.person
+    target = await accounts.staff_account(account_id)
+    if (
+        target is None
+        or target.account_id == person.account_id  # nobody locks themselves out
+        or not may_manage(person.role, person.region_id, target.role, target.region_id)
+    ):
+        return await _page(request, session, accounts, services, status=403, error_key="accounts.error.not_yours")
+    closed = field(form, "closed") == "true"
+    await accounts.close(target.account_id, closed=closed, by=person.account_id)
+    log.info("account_closed" if closed else "account_reopened", account_id=target.account_id, by=person.account_id)
+    key = "accounts.closed_done" if closed else "accounts.reopened_done"
+    return await _page(request, session, accounts, services, changed=(key, target.username))

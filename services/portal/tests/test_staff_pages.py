@@ -1,0 +1,202 @@
+"""Staff accounts in the portal (in-process, own PostgreSQL database, services unreachable): who may
+open and close whose account, refusals in words, closing ends the person's sessions at once."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from kaiku_portal import app as portal
+from kaiku_portal.accounts import Accounts
+from kaiku_portal.i18n import translate
+from kaiku_runtime.auth import Role
+from kaiku_runtime.testing import Databases
+from markupsafe import escape
+
+pytestmark = pytest.mark.connected
+PASSWORD = "a-long-test-password"
+NOWHERE = "http://127.0.0.1:9"  # the discard port: the organisation list is unavailable, the id is typed
+
+
+@pytest.fixture
+async def app(databases: Databases, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.ASGITransport]:
+    monkeypatch.setattr(portal, "database_url", databases.new("portal"))
+    for name in ("issuance_url", "usage_url", "stats_url"):
+        monkeypatch.setattr(portal.settings, name, NOWHERE)
+    async with LifespanManager(portal.app) as manager:
+        accounts: Accounts = portal.app.state.accounts
+        await accounts.create("coord.north", PASSWORD, Role.REGION_ADMIN, "R1")
+        await accounts.create("coord.south", PASSWORD, Role.REGION_ADMIN, "R2")
+        await accounts.create("clerk.south", PASSWORD, Role.VENUE, "R2", "V9")
+        await accounts.create("office.national", PASSWORD, Role.NATIONAL)
+        yield httpx.ASGITransport(app=manager.app)
+
+
+@contextlib.asynccontextmanager
+async def signed_in(app: httpx.ASGITransport, username: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=app, base_url="http://portal", headers={"Accept-Language": "en"}) as http:
+        answer = await http.post("/login", data={"username": username, "password": PASSWORD})
+        assert answer.status_code == 303, answer.text
+        yield http
+
+
+def words(lang: str, key: str, **values: str) -> str:
+    """The catalogue's text as it stands in the page's HTML."""
+    return str(escape(translate(lang, key, **values)))  # type: ignore[arg-type]
+
+
+def csrf_of(page: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert match is not None
+    return match.group(1)
+
+
+def account_ids(page: str) -> dict[str, str]:
+    """username -> account id, from the close/reopen buttons of the list."""
+    return dict(
+        (username, account_id)
+        for account_id, username in re.findall(
+            r'action="/accounts/([0-9a-f-]+)/closed".*?aria-label="[^"]*?(\S+)"', page, re.S
+        )
+    )
+
+
+async def test_a_coordinator_opens_an_account_in_their_region_that_signs_in_and_is_traced_to_them(
+    app: httpx.ASGITransport,
+):
+    async with signed_in(app, "coord.north") as coordinator:
+        page = await coordinator.get("/accounts")
+        assert page.status_code == 200
+        assert "coord.north" in page.text
+        assert "clerk.south" not in page.text  # another region's people
+        assert "office.national" not in page.text
+        assert words("en", "accounts.organisation_typed_hint") in page.text  # the list is unavailable
+
+        opened = await coordinator.post(
+            "/accounts",
+            data={"csrf": csrf_of(page.text), "username": "Maija.Clerk", "role": "venue", "org_id": "V1",
+                  "signs_in": "password", "password": "her-own-first-password"},
+        )  # fmt: skip
+        assert opened.status_code == 200, opened.text
+        assert words("en", "accounts.opened", username="maija.clerk") in opened.text
+        assert "maija.clerk" in account_ids(opened.text)
+
+    async with httpx.AsyncClient(transport=app, base_url="http://portal") as clerk:
+        answer = await clerk.post("/login", data={"username": "maija.clerk", "password": "her-own-first-password"})
+        assert answer.headers["location"] == "/box-office"
+
+    row = await portal.app.state.accounts.pool.fetchrow(
+        "SELECT a.region_id, a.org_id, c.username AS by FROM accounts a JOIN accounts c ON c.account_id = a.created_by"
+        " WHERE a.username = 'maija.clerk'"
+    )
+    assert dict(row) == {"region_id": "R1", "org_id": "V1", "by": "coord.north"}
+
+
+@pytest.mark.parametrize(
+    ("form", "problem"),
+    [
+        ({"username": "new.national", "role": "national"}, "accounts.error.role"),
+        ({"username": "new.agency", "role": "agency", "org_id": "A1"}, "accounts.error.role"),
+        ({"username": "short.pass", "role": "venue", "org_id": "V1", "password": "short"}, "accounts.error.password"),
+        ({"username": "no.org", "role": "venue", "org_id": ""}, "accounts.error.organisation"),
+        ({"username": "x", "role": "venue", "org_id": "V1"}, "accounts.error.username"),
+        ({"username": "coord.south", "role": "region_admin"}, "accounts.error.taken"),
+    ],
+)
+async def test_an_account_that_cannot_be_opened_is_refused_in_words(
+    app: httpx.ASGITransport, form: dict[str, str], problem: str
+):
+    async with signed_in(app, "coord.north") as coordinator:
+        page = await coordinator.get("/accounts")
+        answer = await coordinator.post(
+            "/accounts",
+            data={"csrf": csrf_of(page.text), "signs_in": "password", "password": PASSWORD, **form},
+            headers={"Accept-Language": "sv"},
+        )
+        assert answer.status_code == 422
+        assert words("sv", problem) in answer.text
+        assert 'aria-invalid="true"' in answer.text
+    count = await portal.app.state.accounts.pool.fetchval("SELECT count(*) FROM accounts")
+    assert count == 4  # nothing opened
+
+
+async def test_closing_an_account_ends_its_sessions_at_once_and_only_the_right_people_may(app: httpx.ASGITransport):
+    async with contextlib.AsyncExitStack() as stack:
+        await _closing(app, stack)
+
+
+async def _closing(app: httpx.ASGITransport, stack: contextlib.AsyncExitStack) -> None:
+    clerk = await stack.enter_async_context(signed_in(app, "clerk.south"))
+    assert (await clerk.get("/box-office")).status_code == 200
+    assert (await clerk.get("/accounts")).status_code == 403  # a clerk manages no one
+
+    async with signed_in(app, "coord.north") as north:
+        page = await north.get("/accounts")
+        south_clerk = await portal.app.state.accounts.pool.fetchval(
+            "SELECT account_id::text FROM accounts WHERE username = 'clerk.south'"
+        )
+        refused = await north.post(
+            f"/accounts/{south_clerk}/closed", data={"csrf": csrf_of(page.text), "closed": "true"}
+        )
+        assert refused.status_code == 403  # another region's person
+        assert words("en", "accounts.error.not_yours") in refused.text
+        me = await portal.app.state.accounts.pool.fetchval(
+            "SELECT account_id::text FROM accounts WHERE username = 'coord.north'"
+        )
+        assert (
+            await north.post(f"/accounts/{me}/closed", data={"csrf": csrf_of(page.text), "closed": "true"})
+        ).status_code == 403
+        forged = await north.post(f"/accounts/{south_clerk}/closed", data={"csrf": "forged", "closed": "true"})
+        assert forged.status_code == 403
+    assert (await clerk.get("/box-office")).status_code == 200  # still open
+
+    async with signed_in(app, "coord.south") as south:
+        page = await south.get("/accounts")
+        assert account_ids(page.text)["clerk.south"] == south_clerk
+        closed = await south.post(
+            f"/accounts/{south_clerk}/closed", data={"csrf": csrf_of(page.text), "closed": "true"}
+        )
+        assert closed.status_code == 200
+        assert words("en", "accounts.closed_done", username="clerk.south") in closed.text
+        assert (await clerk.get("/box-office")).status_code == 303  # signed out at once
+        assert (await clerk.post("/login", data={"username": "clerk.south", "password": PASSWORD})).status_code == 401
+
+        reopened = await south.post(
+            f"/accounts/{south_clerk}/closed", data={"csrf": csrf_of(page.text), "closed": "false"}
+        )
+        assert words("en", "accounts.reopened_done", username="clerk.south") in reopened.text
+    assert (await clerk.post("/login", data={"username": "clerk.south", "password": PASSWORD})).status_code == 303
+
+
+async def test_the_national_office_opens_coordinators_in_any_region(app: httpx.ASGITransport):
+    async with signed_in(app, "office.national") as office:
+        page = await office.get("/accounts")
+        assert "coord.north" in page.text
+        assert "coord.south" in page.text
+        assert "clerk.south" not in page.text  # the regions run their own staff
+        opened = await office.post(
+            "/accounts",
+            data={"csrf": csrf_of(page.text), "username": "coord.east", "role": "region_admin", "region_id": "R3",
+                  "signs_in": "password", "password": PASSWORD},
+        )  # fmt: skip
+        assert words("en", "accounts.opened", username="coord.east") in opened.text
+        clerk = await office.post(
+            "/accounts",
+            data={"csrf": csrf_of(page.text), "username": "clerk.east", "role": "venue", "region_id": "R3",
+                  "org_id": "V3", "signs_in": "password", "password": PASSWORD},
+        )  # fmt: skip
+        assert clerk.status_code == 422
+        no_region = await office.post(
+            "/accounts",
+            data={"csrf": csrf_of(page.text), "username": "coord.west", "role": "region_admin", "region_id": "",
+                  "signs_in": "password", "password": PASSWORD},
+        )  # fmt: skip
+        assert no_region.status_code == 422
+    assert (
+        await portal.app.state.accounts.pool.fetchval("SELECT region_id FROM accounts WHERE username = 'coord.east'")
+        == "R3"
+    )
