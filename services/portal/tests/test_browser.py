@@ -416,6 +416,9 @@ def test_a_coordinator_opens_an_account_and_the_clerk_signs_in_through_their_org
     expect(page.locator("#staff")).to_contain_text(newcomer)
     accessible(page)
     shoot(page, "en-accounts")
+    page.get_by_role("link", name=translate("en", "nav.password")).click()
+    expect(page.locator("h1")).to_have_text(translate("en", "password.title"))
+    accessible(page)
     sign_out(page)
 
     # the newcomer signs in at their organisation's provider and lands at the venue's box office

@@ -200,3 +200,56 @@ async def test_the_national_office_opens_coordinators_in_any_region(app: httpx.A
         await portal.app.state.accounts.pool.fetchval("SELECT region_id FROM accounts WHERE username = 'coord.east'")
         == "R3"
     )
+
+
+async def test_a_person_changes_their_own_password_and_their_other_sessions_end(app: httpx.ASGITransport):
+    async with signed_in(app, "clerk.south") as phone, signed_in(app, "clerk.south") as desk:
+        page = await desk.get("/password")
+        assert page.status_code == 200
+        csrf = csrf_of(page.text)
+        for form, field_name, problem in (
+            ({"current": "not it at all", "new": "new-long-password", "again": "new-long-password"}, "current",
+             "password.error.wrong_current"),
+            ({"current": PASSWORD, "new": "short", "again": "short"}, "new", "password.error.too_short"),
+            ({"current": PASSWORD, "new": "new-long-password", "again": "new-long-passwort"}, "again",
+             "password.error.differ"),
+        ):  # fmt: skip
+            refused = await desk.post("/password", data={"csrf": csrf, **form})
+            assert refused.status_code == 422
+            assert words("en", problem) in refused.text
+            assert f'id="{field_name}-error"' in refused.text
+        assert (await phone.get("/box-office")).status_code == 200  # nothing changed yet
+
+        changed = await desk.post(
+            "/password",
+            data={"csrf": csrf, "current": PASSWORD, "new": "new-long-password", "again": "new-long-password"},
+        )
+        assert changed.status_code == 200
+        assert words("en", "password.changed") in changed.text
+        assert (await desk.get("/box-office")).status_code == 200  # this session goes on
+        assert (await phone.get("/box-office")).status_code == 303  # the other one ended
+    async with httpx.AsyncClient(transport=app, base_url="http://portal") as again:
+        old = await again.post("/login", data={"username": "clerk.south", "password": PASSWORD})
+        assert old.status_code == 401
+        new = await again.post("/login", data={"username": "clerk.south", "password": "new-long-password"})
+        assert new.status_code == 303
+
+
+async def test_an_organisation_sign_in_account_has_no_password_to_change(app: httpx.ASGITransport):
+    await portal.app.state.accounts.create("kalle.oidc", None, Role.VENUE, "R1", "V1")
+    token, _ = await portal.app.state.accounts.sign_in_as("kalle.oidc", hours=1)
+    async with httpx.AsyncClient(transport=app, base_url="http://portal", headers={"Accept-Language": "fi"}) as http:
+        http.cookies.set(portal.SESSION_COOKIE, token)
+        page = await http.get("/password")
+        answer = await http.post(
+            "/password",
+            data={"csrf": csrf_of(page.text), "current": "", "new": "new-long-password", "again": "new-long-password"},
+        )
+        assert answer.status_code == 409
+        assert words("fi", "password.error.no_password") in answer.text
+    assert (
+        await portal.app.state.accounts.pool.fetchval(
+            "SELECT password_hash FROM accounts WHERE username = 'kalle.oidc'"
+        )
+        is None
+    )

@@ -13,6 +13,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import asyncpg
@@ -26,6 +27,7 @@ from kaiku_portal.domain.staff import (
     USERNAME_LENGTH,
     AccountProblem,
     new_account_problem,
+    password_too_short,
 )
 from kaiku_portal.domain.throttle import WINDOW_SECONDS, sign_in_blocked
 
@@ -65,6 +67,13 @@ class StaffAccount:
     closed: bool
     signs_in_with_password: bool
     created_at: datetime
+
+
+class PasswordChange(StrEnum):
+    CHANGED = "changed"
+    WRONG_CURRENT = "wrong_current"
+    TOO_SHORT = "too_short"
+    NO_PASSWORD = "no_password"  # signs in through the organisation's provider: nothing to change here
 
 
 class AccountError(ValueError):
@@ -256,6 +265,25 @@ class Accounts:
             )
             if closed:
                 await conn.execute("DELETE FROM sessions WHERE account_id = $1", uuid.UUID(account_id))
+
+    async def change_password(self, session: Session, current: str, new: str) -> PasswordChange:
+        """Change the signed-in person's password; their other sessions end (a stolen one stops working)."""
+        account_id = uuid.UUID(session.person.account_id)
+        stored = await self.pool.fetchval("SELECT password_hash FROM accounts WHERE account_id = $1", account_id)
+        if stored is None:
+            return PasswordChange.NO_PASSWORD
+        if not password_matches(stored, current):
+            return PasswordChange.WRONG_CURRENT
+        if password_too_short(new):
+            return PasswordChange.TOO_SHORT
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "UPDATE accounts SET password_hash = $2 WHERE account_id = $1", account_id, hash_password(new)
+            )
+            await conn.execute(
+                "DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2", account_id, session.token_hash
+            )
+        return PasswordChange.CHANGED
 
     async def sign_in_blocked(self, username: str) -> bool:
         failures = await self.pool.fetchval(

@@ -40,6 +40,7 @@ M: dict[str, tuple[str, str, str]] = {
     "nav.region": ("Alueen kumppanit", "Regionens partner", "Region's partners"),
     "nav.region_stats": ("Alueen tilastot", "Regionens statistik", "Region statistics"),
     "nav.accounts": ("Tunnukset", "Konton", "Accounts"),
+    "nav.password": ("Vaihda salasana", "Byt lösenord", "Change password"),
     "nav.national": ("Valtakunnallinen näkymä", "Riksomfattande översikt", "National dashboard"),
     "role.national": ("valtakunnallinen toimisto", "riksomfattande kontor", "national office"),
     "role.region_admin": ("alueen koordinaattori", "regionens koordinator", "regional coordinator"),
@@ -798,6 +799,34 @@ M: dict[str, tuple[str, str, str]] = {
         "Tätä tunnusta et voi muuttaa.",
         "Det här kontot kan du inte ändra.",
         "You cannot change this account.",
+    ),
+    # -- own password --------------------------------------------------------------------------
+    "password.title": ("Vaihda salasana", "Byt lösenord", "Change password"),
+    "password.current": ("Nykyinen salasana", "Nuvarande lösenord", "Current password"),
+    "password.new": ("Uusi salasana", "Nytt lösenord", "New password"),
+    "password.new_hint": ("Vähintään {min} merkkiä.", "Minst {min} tecken.", "At least {min} characters."),
+    "password.again": ("Uusi salasana uudelleen", "Nytt lösenord igen", "New password again"),
+    "password.submit": ("Vaihda salasana", "Byt lösenord", "Change password"),
+    "password.changed": (
+        "Salasana vaihdettu. Muut kirjautumisesi päättyivät.",
+        "Lösenordet har bytts. Dina andra inloggningar avslutades.",
+        "Password changed. Your other sessions have ended.",
+    ),
+    "password.error.wrong_current": (
+        "Nykyinen salasana on väärin.",
+        "Nuvarande lösenord är fel.",
+        "The current password is wrong.",
+    ),
+    "password.error.too_short": (
+        "Uusi salasana on liian lyhyt.",
+        "Det nya lösenordet är för kort.",
+        "The new password is too short.",
+    ),
+    "password.error.differ": ("Salasanat eivät ole samat.", "Lösenorden är olika.", "The passwords differ."),
+    "password.error.no_password": (
+        "Kirjaudut organisaatiosi tunnuksella; salasanaa vaihdetaan siellä.",
+        "Du loggar in med din organisations konto; lösenordet byts där.",
+        "You sign in with your organisation's account; change your password there.",
     ),
     "national.title": ("Valtakunnallinen näkymä", "Riksomfattande översikt", "National dashboard"),
     "national.suppression": (

@@ -138,5 +138,6 @@ def render(request: Request, template: str, title: str, *, status: int = 200, **
 
 
 CurrentLang = Annotated[Lang, Depends(language)]
+SignedIn = Annotated[Session, Depends(current_session)]
 CurrentServices = Annotated[Services, Depends(services)]
 CurrentAccounts = Annotated[Accounts, Depends(accounts)]

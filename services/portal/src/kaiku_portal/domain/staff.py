@@ -45,13 +45,17 @@ def new_account_problem(
     shortest, longest = USERNAME_LENGTH
     if not shortest <= len(username) <= longest or username != username.strip().lower() or " " in username:
         return AccountProblem.USERNAME
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+    if password is not None and password_too_short(password):
         return AccountProblem.PASSWORD
     if role is not Role.NATIONAL and not region_id:
         return AccountProblem.REGION
     if role in ORGANISATION_OF and not org_id:
         return AccountProblem.ORGANISATION
     return None
+
+
+def password_too_short(password: str) -> bool:
+    return len(password) < MIN_PASSWORD_LENGTH
 
 
 def roles_managed_by(manager: Role) -> tuple[Role, ...]:

@@ -10,11 +10,11 @@ from fastapi.responses import Response
 from kaiku_runtime.auth import Role
 from kaiku_runtime.logging import get_logger
 
-from kaiku_portal.accounts import AccountError, Session
+from kaiku_portal.accounts import AccountError, PasswordChange, Session
 from kaiku_portal.domain.staff import MIN_PASSWORD_LENGTH, ORGANISATION_OF, may_manage, roles_managed_by
 from kaiku_portal.pages.common import region_listing
 from kaiku_portal.upstream import Rejection, ServiceName
-from kaiku_portal.web import CurrentAccounts, CurrentServices, checked_form, field, render, role
+from kaiku_portal.web import CurrentAccounts, CurrentServices, SignedIn, checked_form, field, render, role
 
 router = APIRouter()
 log = get_logger(__name__)
@@ -133,3 +133,29 @@ async def close_account(
     log.info("account_closed" if closed else "account_reopened", account_id=target.account_id, by=person.account_id)
     key = "accounts.closed_done" if closed else "accounts.reopened_done"
     return await _page(request, session, accounts, services, changed=(key, target.username))
+
+
+@router.get("/password")
+async def password_page(request: Request, session: SignedIn) -> Response:
+    return render(request, "password.html", "password.title", errors={}, min_password=MIN_PASSWORD_LENGTH)
+
+
+@router.post("/password")
+async def change_password(request: Request, session: SignedIn, accounts: CurrentAccounts) -> Response:
+    """Everyone changes their own password (the first one came from their coordinator)."""
+    form = await checked_form(request)
+    current, new = str(form.get("current") or ""), str(form.get("new") or "")
+    if new != str(form.get("again") or ""):
+        outcome, errors = None, {"again": "password.error.differ"}
+    else:
+        outcome = await accounts.change_password(session, current, new)
+        where = {PasswordChange.WRONG_CURRENT: "current", PasswordChange.TOO_SHORT: "new"}
+        errors = {where[outcome]: f"password.error.{outcome}"} if outcome in where else {}
+    if outcome is PasswordChange.NO_PASSWORD:
+        return render(request, "password.html", "password.title", status=409, errors={},
+                      min_password=MIN_PASSWORD_LENGTH, error_key="password.error.no_password")  # fmt: skip
+    if errors:
+        return render(request, "password.html", "password.title", status=422, errors=errors,
+                      min_password=MIN_PASSWORD_LENGTH)  # fmt: skip
+    log.info("password_changed", account_id=session.person.account_id)
+    return render(request, "password.html", "password.title", errors={}, min_password=MIN_PASSWORD_LENGTH, changed=True)
