@@ -253,3 +253,34 @@ async def test_an_organisation_sign_in_account_has_no_password_to_change(app: ht
         )
         is None
     )
+
+
+async def test_a_coordinator_sets_a_new_password_for_someone_who_forgot_theirs(app: httpx.ASGITransport):
+    clerk_id = await portal.app.state.accounts.pool.fetchval(
+        "SELECT account_id::text FROM accounts WHERE username = 'clerk.south'"
+    )
+    async with signed_in(app, "clerk.south") as clerk:
+        async with signed_in(app, "coord.north") as north:
+            page = await north.get("/accounts")
+            refused = await north.post(
+                f"/accounts/{clerk_id}/password", data={"csrf": csrf_of(page.text), "password": "a-new-long-password"}
+            )
+            assert refused.status_code == 403  # another region's person
+        async with signed_in(app, "coord.south") as south:
+            page = await south.get("/accounts")
+            assert words("en", "accounts.password_new", username="clerk.south") in page.text
+            short = await south.post(
+                f"/accounts/{clerk_id}/password", data={"csrf": csrf_of(page.text), "password": "short"}
+            )
+            assert short.status_code == 422
+            assert words("en", "accounts.error.password") in short.text
+            assert (await clerk.get("/box-office")).status_code == 200
+            done = await south.post(
+                f"/accounts/{clerk_id}/password", data={"csrf": csrf_of(page.text), "password": "a-new-long-password"}
+            )
+            assert words("en", "accounts.password_set", username="clerk.south") in done.text
+        assert (await clerk.get("/box-office")).status_code == 303  # signed out: the old session ended
+    async with httpx.AsyncClient(transport=app, base_url="http://portal") as again:
+        assert (await again.post("/login", data={"username": "clerk.south", "password": PASSWORD})).status_code == 401
+        fresh = await again.post("/login", data={"username": "clerk.south", "password": "a-new-long-password"})
+        assert fresh.status_code == 303

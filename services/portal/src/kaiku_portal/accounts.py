@@ -285,6 +285,15 @@ class Accounts:
             )
         return PasswordChange.CHANGED
 
+    async def set_password(self, account_id: str, password: str) -> None:
+        """A coordinator's new first password for someone who forgot theirs; their sessions end."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            key = uuid.UUID(account_id)
+            await conn.execute(
+                "UPDATE accounts SET password_hash = $2 WHERE account_id = $1", key, hash_password(password)
+            )
+            await conn.execute("DELETE FROM sessions WHERE account_id = $1", key)
+
     async def sign_in_blocked(self, username: str) -> bool:
         failures = await self.pool.fetchval(
             "SELECT count(*) FROM sign_in_failures WHERE username = $1"

@@ -759,6 +759,17 @@ M: dict[str, tuple[str, str, str]] = {
         "Kontot {username} har öppnats igen.",
         "Account {username} reopened.",
     ),
+    "accounts.set_password": ("Uusi salasana", "Nytt lösenord", "New password"),
+    "accounts.password_new": (
+        "Uusi salasana henkilölle {username} (anna se hänelle itse)",
+        "Nytt lösenord för {username} (ge det till personen själv)",
+        "New password for {username} (hand it over yourself)",
+    ),
+    "accounts.password_set": (
+        "Tunnukselle {username} asetettu uusi salasana; sen kirjautumiset päättyivät.",
+        "Kontot {username} har fått ett nytt lösenord; dess inloggningar avslutades.",
+        "Account {username} has a new password; its sessions have ended.",
+    ),
     "accounts.error.role": (
         "Tätä roolia et voi antaa (tai aluetta ei ole annettu).",
         "Den här rollen kan du inte ge (eller så saknas regionen).",

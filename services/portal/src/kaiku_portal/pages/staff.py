@@ -10,8 +10,14 @@ from fastapi.responses import Response
 from kaiku_runtime.auth import Role
 from kaiku_runtime.logging import get_logger
 
-from kaiku_portal.accounts import AccountError, PasswordChange, Session
-from kaiku_portal.domain.staff import MIN_PASSWORD_LENGTH, ORGANISATION_OF, may_manage, roles_managed_by
+from kaiku_portal.accounts import AccountError, PasswordChange, Session, StaffAccount
+from kaiku_portal.domain.staff import (
+    MIN_PASSWORD_LENGTH,
+    ORGANISATION_OF,
+    may_manage,
+    password_too_short,
+    roles_managed_by,
+)
 from kaiku_portal.pages.common import region_listing
 from kaiku_portal.upstream import Rejection, ServiceName
 from kaiku_portal.web import CurrentAccounts, CurrentServices, SignedIn, checked_form, field, render, role
@@ -73,6 +79,15 @@ async def _page(
     )
 
 
+async def _managed(session: Session, accounts: CurrentAccounts, account_id: str) -> StaffAccount | None:
+    """The account, if the signed-in person may change it (never their own: nobody locks themselves out)."""
+    person = session.person
+    target = await accounts.staff_account(account_id)
+    if target is None or target.account_id == person.account_id:
+        return None
+    return target if may_manage(person.role, person.region_id, target.role, target.region_id) else None
+
+
 @router.get("/accounts")
 async def staff_accounts(
     request: Request, session: Manager, accounts: CurrentAccounts, services: CurrentServices
@@ -121,18 +136,31 @@ async def close_account(
 ) -> Response:
     form = await checked_form(request)
     person = session.person
-    target = await accounts.staff_account(account_id)
-    if (
-        target is None
-        or target.account_id == person.account_id  # nobody locks themselves out
-        or not may_manage(person.role, person.region_id, target.role, target.region_id)
-    ):
+    target = await _managed(session, accounts, account_id)
+    if target is None:
         return await _page(request, session, accounts, services, status=403, error_key="accounts.error.not_yours")
     closed = field(form, "closed") == "true"
     await accounts.close(target.account_id, closed=closed, by=person.account_id)
     log.info("account_closed" if closed else "account_reopened", account_id=target.account_id, by=person.account_id)
     key = "accounts.closed_done" if closed else "accounts.reopened_done"
     return await _page(request, session, accounts, services, changed=(key, target.username))
+
+
+@router.post("/accounts/{account_id}/password")
+async def set_first_password(
+    request: Request, account_id: str, session: Manager, accounts: CurrentAccounts, services: CurrentServices
+) -> Response:
+    """A new first password for someone who forgot theirs (handed over in person, like the first one)."""
+    form = await checked_form(request)
+    target = await _managed(session, accounts, account_id)
+    if target is None:
+        return await _page(request, session, accounts, services, status=403, error_key="accounts.error.not_yours")
+    password = str(form.get("password") or "")
+    if password_too_short(password):
+        return await _page(request, session, accounts, services, status=422, error_key="accounts.error.password")
+    await accounts.set_password(target.account_id, password)
+    log.info("password_set", account_id=target.account_id, by=session.person.account_id)
+    return await _page(request, session, accounts, services, changed=("accounts.password_set", target.username))
 
 
 @router.get("/password")
