@@ -14,10 +14,9 @@ from asgi_lifespan import LifespanManager
 from kaiku_portal import app as portal
 from kaiku_portal.i18n import translate
 from kaiku_runtime.auth import Role
-from kaiku_runtime.testing import Databases
 
 pytestmark = pytest.mark.connected
-NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing answers
+NOWHERE = "http://127.0.0.1:9"  # the discard port: the provider does not answer
 
 
 @pytest.fixture(scope="module")
@@ -51,18 +50,17 @@ class Browser:
         return await self.portal.get(back)
 
 
-async def _portal(databases: Databases, monkeypatch: pytest.MonkeyPatch, issuer: str | None) -> LifespanManager:
-    monkeypatch.setattr(portal, "database_url", databases.new("portal"))
+def _portal(portal_alone: LifespanManager, monkeypatch: pytest.MonkeyPatch, issuer: str | None) -> LifespanManager:
     monkeypatch.setattr(portal.settings, "oidc_issuer", issuer)
     monkeypatch.setattr(portal.settings, "oidc_client_secret", "the-portal's-secret-at-the-provider")
-    for name in ("issuance_url", "usage_url", "stats_url"):
-        monkeypatch.setattr(portal.settings, name, NOWHERE)
-    return LifespanManager(portal.app)
+    return portal_alone
 
 
 @pytest.fixture
-async def browser(databases: Databases, monkeypatch: pytest.MonkeyPatch, provider_url: str) -> AsyncIterator[Browser]:
-    async with await _portal(databases, monkeypatch, provider_url) as manager:
+async def browser(
+    portal_alone: LifespanManager, monkeypatch: pytest.MonkeyPatch, provider_url: str
+) -> AsyncIterator[Browser]:
+    async with _portal(portal_alone, monkeypatch, provider_url) as manager:
         accounts = portal.app.state.accounts
         await accounts.create("clerk.oidc", None, Role.VENUE, "R1", "V1")  # signs in only through the provider
         await accounts.create("coordinator.oidc", "a-long-test-password", Role.REGION_ADMIN, "R1")
@@ -134,9 +132,9 @@ async def test_a_sign_in_cancelled_at_the_provider_or_with_a_forged_state_is_ref
 
 
 async def test_without_a_provider_configured_there_is_no_button_and_no_route(
-    databases: Databases, monkeypatch: pytest.MonkeyPatch
+    portal_alone: LifespanManager, monkeypatch: pytest.MonkeyPatch
 ):
-    async with await _portal(databases, monkeypatch, None) as manager:
+    async with _portal(portal_alone, monkeypatch, None) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://portal") as http:
             assert "oidc-sign-in" not in (await http.get("/login")).text
@@ -144,9 +142,9 @@ async def test_without_a_provider_configured_there_is_no_button_and_no_route(
 
 
 async def test_a_provider_that_does_not_answer_gets_a_page_in_words(
-    databases: Databases, monkeypatch: pytest.MonkeyPatch
+    portal_alone: LifespanManager, monkeypatch: pytest.MonkeyPatch
 ):
-    async with await _portal(databases, monkeypatch, NOWHERE) as manager:
+    async with _portal(portal_alone, monkeypatch, NOWHERE) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://portal") as http:
             answer = await http.get("/login/oidc", headers={"Accept-Language": "sv"})

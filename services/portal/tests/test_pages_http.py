@@ -12,19 +12,14 @@ from asgi_lifespan import LifespanManager
 from kaiku_portal import app as portal
 from kaiku_portal.i18n import reason_text, translate
 from kaiku_runtime.auth import Role
-from kaiku_runtime.testing import Databases
 
 pytestmark = pytest.mark.connected
 PASSWORD = "a-long-test-password"
-NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing answers
 
 
 @pytest.fixture
-async def client(databases: Databases, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
-    monkeypatch.setattr(portal, "database_url", databases.new("portal"))
-    for name in ("issuance_url", "usage_url", "stats_url"):
-        monkeypatch.setattr(portal.settings, name, NOWHERE)
-    async with LifespanManager(portal.app) as manager:
+async def client(portal_alone: LifespanManager) -> AsyncIterator[httpx.AsyncClient]:
+    async with portal_alone as manager:
         accounts = portal.app.state.accounts
         await accounts.create("clerk.one", PASSWORD, Role.VENUE, "R1", "V1")
         transport = httpx.ASGITransport(app=manager.app)

@@ -14,20 +14,15 @@ from kaiku_portal import app as portal
 from kaiku_portal.accounts import Accounts
 from kaiku_portal.i18n import translate
 from kaiku_runtime.auth import Role
-from kaiku_runtime.testing import Databases
 from markupsafe import escape
 
 pytestmark = pytest.mark.connected
 PASSWORD = "a-long-test-password"
-NOWHERE = "http://127.0.0.1:9"  # the discard port: the organisation list is unavailable, the id is typed
 
 
 @pytest.fixture
-async def app(databases: Databases, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.ASGITransport]:
-    monkeypatch.setattr(portal, "database_url", databases.new("portal"))
-    for name in ("issuance_url", "usage_url", "stats_url"):
-        monkeypatch.setattr(portal.settings, name, NOWHERE)
-    async with LifespanManager(portal.app) as manager:
+async def app(portal_alone: LifespanManager) -> AsyncIterator[httpx.ASGITransport]:
+    async with portal_alone as manager:
         accounts: Accounts = portal.app.state.accounts
         await accounts.create("coord.north", PASSWORD, Role.REGION_ADMIN, "R1")
         await accounts.create("coord.south", PASSWORD, Role.REGION_ADMIN, "R2")

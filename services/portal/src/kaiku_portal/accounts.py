@@ -11,7 +11,7 @@ import hashlib
 import json
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -132,11 +132,7 @@ def _person(row: asyncpg.Record) -> Person:
 
 def _staff_account(row: asyncpg.Record) -> StaffAccount:
     return StaffAccount(
-        account_id=str(row["account_id"]),
-        username=row["username"],
-        role=Role(row["role"]),
-        region_id=row["region_id"],
-        org_id=row["org_id"],
+        **asdict(_person(row)),
         closed=row["disabled"],
         signs_in_with_password=row["pw"],
         created_at=row["created_at"],
