@@ -10,6 +10,7 @@ outbox event) through asyncpg in this process, without HTTP, JSON or auth.
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import random
 import sys
@@ -30,6 +31,8 @@ from kaiku_usage.redeeming import redeem
 from bench._infra import bench_stack, percentile
 
 CONCURRENCY = 32
+# connections the server dropped or refused (reported, so one reset does not end the measurement)
+TRANSPORT_ERRORS: collections.Counter[str] = collections.Counter()
 CARDS = 400
 PERFORMANCES = 60
 
@@ -97,7 +100,11 @@ async def http_closed_loop(
                 card, performance = next(pairs)
                 body = {"redemption_id": uid("b-"), "card_code": card, "venue_id": venue, "performance_id": performance,
                         "adult_tickets": 1, "child_tickets": 0, "channel": "box_office"}  # fmt: skip
-                r = await http.post(f"{url}/v1/redemptions", json=body, headers=headers)
+                try:
+                    r = await http.post(f"{url}/v1/redemptions", json=body, headers=headers)
+                except httpx.TransportError as exc:
+                    TRANSPORT_ERRORS[type(exc).__name__] += 1
+                    continue
                 if r.status_code == 201:
                     done += 1
 
@@ -178,6 +185,8 @@ async def main(seconds: float) -> None:
         raw = await raw_closed_loop(usage.database_url, venue, pairs, seconds)
         print(f"  raw transaction (same statements, asyncpg, no HTTP): {raw:8.0f} uses/s")
         print(f"  RATIO HTTP / raw: {maximum / raw:.2f}")
+        if TRANSPORT_ERRORS:
+            print(f"  connection errors: {dict(TRANSPORT_ERRORS)}")
 
 
 if __name__ == "__main__":

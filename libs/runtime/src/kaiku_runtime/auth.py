@@ -19,6 +19,7 @@ import jwt
 from fastapi import Depends, Request
 from jwt.types import Options
 from kaiku_contracts.enums import RejectionReason
+from starlette.concurrency import run_in_threadpool
 
 from kaiku_runtime.errors import ApiError
 from kaiku_runtime.settings import DEV_JWT_SECRET, ServiceSettings
@@ -148,8 +149,7 @@ class TokenVerifier:
         )
 
 
-def authenticate(request: Request) -> Principal:
-    # a plain function: FastAPI runs it in a worker thread, so a JWKS fetch never blocks the event loop
+async def authenticate(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -157,7 +157,12 @@ def authenticate(request: Request) -> Principal:
     verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
     if verifier is None:
         verifier = request.app.state.token_verifier = TokenVerifier(request.app.state.settings)
-    return verifier.verify(token.strip())
+    if verifier.jwks is None:
+        # HS256 only: microseconds of CPU, checked in the event loop (a worker thread per request cost
+        # the redemption endpoint more than the check itself)
+        return verifier.verify(token.strip())
+    # an OIDC issuer's key may have to be fetched: never block the event loop on it
+    return await run_in_threadpool(verifier.verify, token.strip())
 
 
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]

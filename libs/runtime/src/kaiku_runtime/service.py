@@ -252,8 +252,9 @@ class KaikuService:
         return router
 
 
-def current_service(request: Request) -> KaikuService:
-    """FastAPI dependency: the running service (its pool, relay and settings)."""
+async def current_service(request: Request) -> KaikuService:
+    """FastAPI dependency: the running service (its pool, relay and settings). `async` so FastAPI calls
+    it in the event loop, not through a worker thread per request."""
     service: KaikuService = request.app.state.service
     return service
 

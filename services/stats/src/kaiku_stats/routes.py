@@ -17,7 +17,7 @@ from kaiku_contracts.envelope import EntityId
 from kaiku_contracts.stats import Period
 from kaiku_runtime.auth import CurrentPrincipal, Principal, Role
 from kaiku_runtime.errors import ApiError
-from kaiku_runtime.service import KaikuService
+from kaiku_runtime.service import CurrentService
 
 from kaiku_stats import queries, report
 from kaiku_stats.domain.figures import Figures
@@ -37,12 +37,7 @@ VENUE_FIELDS = (
 )
 
 
-def get_service(request: Request) -> KaikuService:
-    service: KaikuService = request.app.state.service
-    return service
-
-
-def get_k(request: Request) -> int:
+async def get_k(request: Request) -> int:
     settings = request.app.state.settings
     if not isinstance(settings, StatsSettings):
         settings = StatsSettings()
@@ -50,7 +45,6 @@ def get_k(request: Request) -> int:
     return k
 
 
-Service = Annotated[KaikuService, Depends(get_service)]
 K = Annotated[int, Depends(get_k)]
 PeriodQuery = Annotated[Period, Query(description="`YYYY` or `YYYY-MM` (Europe/Helsinki)", examples=["2026-03"])]
 
@@ -62,7 +56,7 @@ def _view(result: Figures, *, exact: bool, k: int, **extra: Any) -> dict[str, An
 
 
 @router.get("/stats/national", summary="Country figures of a period (holder breakdowns suppressed)")
-async def national(principal: CurrentPrincipal, service: Service, k: K, period: PeriodQuery) -> dict[str, Any]:
+async def national(principal: CurrentPrincipal, service: CurrentService, k: K, period: PeriodQuery) -> dict[str, Any]:
     principal.require_role(Role.NATIONAL, what="read national statistics")
     async with service.pool.acquire() as conn:
         result = await queries.figures(conn, queries.national_scope(), period, helsinki_today())
@@ -71,7 +65,7 @@ async def national(principal: CurrentPrincipal, service: Service, k: K, period: 
 
 @router.get("/stats/regions/{region_id}", summary="A region's figures: its venues' uses and the cards it issued")
 async def region(
-    region_id: EntityId, principal: CurrentPrincipal, service: Service, k: K, period: PeriodQuery
+    region_id: EntityId, principal: CurrentPrincipal, service: CurrentService, k: K, period: PeriodQuery
 ) -> dict[str, Any]:
     if not (principal.role is Role.NATIONAL or principal.is_region_admin_of(region_id)):
         raise principal.forbid(f"read the statistics of region {region_id}")
@@ -84,7 +78,7 @@ async def region(
 async def venue(
     venue_id: EntityId,
     principal: CurrentPrincipal,
-    service: Service,
+    service: CurrentService,
     k: K,
     period: PeriodQuery,
     performance_id: Annotated[EntityId | None, Query(description="only this performance")] = None,
@@ -114,7 +108,7 @@ async def venue(
 async def distributor(
     distributor_id: EntityId,
     principal: CurrentPrincipal,
-    service: Service,
+    service: CurrentService,
     k: K,
     period: PeriodQuery,
     branch_id: Annotated[EntityId | None, Query(description="only this branch's cards")] = None,
@@ -153,7 +147,7 @@ class ReportFormat(StrEnum):
 )
 async def annual_report(
     principal: CurrentPrincipal,
-    service: Service,
+    service: CurrentService,
     k: K,
     year: Annotated[int, Query(ge=1900, le=2100)],
     region_id: Annotated[EntityId | None, Query(description="omit for the whole country (national only)")] = None,

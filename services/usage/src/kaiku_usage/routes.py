@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse
 from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.enums import Channel, RejectionReason, VenueCategory
@@ -17,7 +17,7 @@ from kaiku_contracts.topics import Topics
 from kaiku_runtime.auth import CurrentPrincipal, Principal, Role
 from kaiku_runtime.errors import ApiError
 from kaiku_runtime.outbox import enqueue, enqueue_many
-from kaiku_runtime.service import KaikuService
+from kaiku_runtime.service import CurrentService
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from kaiku_usage.domain.cards import card_status
@@ -30,12 +30,6 @@ from kaiku_usage.redeeming import load_card, record_use
 router = APIRouter(prefix="/v1", tags=["usage"])
 
 
-def get_service(request: Request) -> KaikuService:
-    service: KaikuService = request.app.state.service
-    return service
-
-
-Service = Annotated[KaikuService, Depends(get_service)]
 _card_code: TypeAdapter[str] = TypeAdapter(CardCode)
 
 
@@ -97,7 +91,7 @@ class AgencyIn(BaseModel):
 
 
 @router.post("/venues", status_code=201)
-async def create_venue(body: VenueIn, principal: CurrentPrincipal, service: Service) -> dict[str, Any]:
+async def create_venue(body: VenueIn, principal: CurrentPrincipal, service: CurrentService) -> dict[str, Any]:
     if not (principal.role is Role.NATIONAL or principal.is_region_admin_of(body.region_id)):
         raise principal.forbid("add venues to this region")
     async with service.pool.acquire() as conn, conn.transaction():
@@ -119,7 +113,7 @@ async def create_venue(body: VenueIn, principal: CurrentPrincipal, service: Serv
 
 @router.put("/agencies/{agency_id}")
 async def register_agency(
-    agency_id: EntityId, body: AgencyIn, principal: CurrentPrincipal, service: Service
+    agency_id: EntityId, body: AgencyIn, principal: CurrentPrincipal, service: CurrentService
 ) -> dict[str, Any]:
     """Register a ticket agency, optionally with a signing key for its Kafka messages (see docs/usage.md)."""
     if principal.role not in (Role.NATIONAL, Role.REGION_ADMIN):
@@ -163,7 +157,7 @@ PERFORMANCES_SHOWN_AFTER_START = timedelta(hours=12)
 @router.get("/venues")
 async def list_venues(
     principal: CurrentPrincipal,
-    service: Service,
+    service: CurrentService,
     region_id: Annotated[
         EntityId | None, Query(description="Required for national; a region admin sees its own")
     ] = None,
@@ -186,7 +180,7 @@ async def list_venues(
 async def list_performances(
     venue_id: EntityId,
     principal: CurrentPrincipal,
-    service: Service,
+    service: CurrentService,
     since: Annotated[
         datetime | None, Query(description="Performances starting at or after this; default 12 h ago")
     ] = None,
@@ -213,7 +207,7 @@ async def list_performances(
 
 @router.put("/performances/{performance_id}")
 async def put_performance(
-    performance_id: EntityId, body: PerformanceIn, principal: CurrentPrincipal, service: Service
+    performance_id: EntityId, body: PerformanceIn, principal: CurrentPrincipal, service: CurrentService
 ) -> dict[str, Any]:
     below = limit_below_minimum(body.card_holder_limit, body.capacity, body.kind, guest_producer=body.guest_producer)
     async with service.pool.acquire() as conn, conn.transaction():
@@ -259,7 +253,9 @@ async def put_performance(
 
 
 @router.delete("/performances/{performance_id}")
-async def cancel_performance(performance_id: EntityId, principal: CurrentPrincipal, service: Service) -> dict[str, Any]:
+async def cancel_performance(
+    performance_id: EntityId, principal: CurrentPrincipal, service: CurrentService
+) -> dict[str, Any]:
     """Cancel a performance: every use of it is cancelled too (one `RedemptionCancelled` each)."""
     now = datetime.now(UTC)
     async with service.pool.acquire() as conn, conn.transaction():
@@ -325,7 +321,7 @@ def _redemption_request(body: RedemptionIn, principal: Principal) -> RedemptionR
     status_code=201,
     responses={409: {"description": "refused by a rule: `{reason, detail}`"}, 403: {"description": "forbidden"}},
 )
-async def create_redemption(body: RedemptionIn, principal: CurrentPrincipal, service: Service) -> JSONResponse:
+async def create_redemption(body: RedemptionIn, principal: CurrentPrincipal, service: CurrentService) -> JSONResponse:
     request = _redemption_request(body, principal)
     outcome = await record_use(service, request, recorded_by=recorder(principal), source="http")
     if outcome.reason is not None:
@@ -335,7 +331,7 @@ async def create_redemption(body: RedemptionIn, principal: CurrentPrincipal, ser
 
 @router.delete("/redemptions/{redemption_id}")
 async def cancel_redemption(
-    redemption_id: RedemptionId, principal: CurrentPrincipal, service: Service
+    redemption_id: RedemptionId, principal: CurrentPrincipal, service: CurrentService
 ) -> dict[str, Any]:
     """Cancel a use: its place under the limit is free again and `RedemptionCancelled` is published."""
     async with service.pool.acquire() as conn, conn.transaction():
@@ -371,7 +367,7 @@ async def cancel_redemption(
 
 
 @router.get("/cards/{card_code}/status")
-async def get_card_status(card_code: str, principal: CurrentPrincipal, service: Service) -> dict[str, Any]:
+async def get_card_status(card_code: str, principal: CurrentPrincipal, service: CurrentService) -> dict[str, Any]:
     """The box-office check: is this card valid today (Helsinki), until when, and if not, why."""
     principal.require_role(Role.VENUE, Role.AGENCY, what="check cards")
     try:
@@ -394,7 +390,7 @@ async def get_card_status(card_code: str, principal: CurrentPrincipal, service: 
 @router.post("/imports/redemptions")
 async def import_redemptions(
     principal: CurrentPrincipal,
-    service: Service,
+    service: CurrentService,
     file: Annotated[UploadFile, File(description="The venue report of §9.2 as CSV or XLSX")],
     venue_id: Annotated[EntityId | None, Form(description="Required for region_admin; a venue imports its own")] = None,
 ) -> JSONResponse:
