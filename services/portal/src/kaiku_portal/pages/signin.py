@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 from authlib.integrations.starlette_client import OAuthError, StarletteOAuth2App
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
@@ -92,7 +92,7 @@ async def login_oidc(request: Request, next: str = "") -> Response:
     back = public.rstrip("/") + CALLBACK_PATH if public else str(request.url_for("oidc_callback"))
     try:
         redirect: Response = await organisation.authorize_redirect(request, back)
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:  # authlib's client to the provider
         log.warning("oidc_provider_unavailable", error=type(exc).__name__)
         return _login_page(request, status=503, error_key="login.oidc_unavailable")
     return redirect
@@ -108,7 +108,7 @@ async def oidc_callback(request: Request, store: CurrentAccounts) -> Response:
     except OAuthError as exc:  # cancelled at the provider, a stale or forged state, an unacceptable ID token
         log.info("oidc_sign_in_refused", error=exc.error)
         return _login_page(request, status=401, error_key="login.oidc_failed")
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:  # authlib's client to the provider
         log.warning("oidc_provider_unavailable", error=type(exc).__name__)
         return _login_page(request, status=503, error_key="login.oidc_unavailable")
     username = username_of(dict(token.get("userinfo") or {}), settings(request).oidc_username_claim)
