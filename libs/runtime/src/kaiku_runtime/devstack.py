@@ -142,8 +142,8 @@ def run(workdir: Path = Path(".kaiku")) -> int:
         print(f"  logs      {workdir}/<service>.log (JSON lines)")
         print("\nget a token:  .venv/bin/kaiku token --role national")
         print("              .venv/bin/kaiku token --role distributor --region R1 --org D1")
-        print("staff portal: .venv/bin/kaiku-portal add-user --username NAME --role venue --region R1 --org V1")
-        print("              then sign in at http://127.0.0.1:8000")
+        print("staff portal: .venv/bin/kaiku-portal add-user --username NAME --role national")
+        print("              then sign in at http://127.0.0.1:8000 and open the others' accounts on its Accounts page")
         print("stop:         Ctrl-C\n")
         while all(s.process.poll() is None for s in services):
             time.sleep(0.5)
