@@ -273,28 +273,35 @@ class Reconciler:
 
     async def check_topics(self, ledger: Ledger, report: Report) -> None:
         """kaiku.cards.v1 and kaiku.redemptions.v1 hold each accepted input once (re-sends keep the event id)."""
-        accepted_cards = {c.code for c in ledger.accepted_cards()}
-        issued: dict[str, set[str]] = defaultdict(set)
-        for r in await read_all(self.bootstrap, Topics.CARDS):
-            v = r.json()
-            if isinstance(v, dict) and v.get("event_type") == "CardIssued" and v.get("card_code") in ledger.cards:
-                issued[v["card_code"]].add(v["event_id"])
-        report.differences += _set_diff("kaiku.cards.v1 CardIssued", accepted_cards, set(issued))
-        report.differences += [f"card {c} issued {len(ids)} times" for c, ids in issued.items() if len(ids) > 1]
 
-        accepted_uses = {u.redemption_id for u in ledger.uses.values() if u.outcome == ACCEPTED}
-        cancelled = {u.redemption_id for u in ledger.uses.values() if u.cancelled}
-        redeemed: dict[str, set[str]] = defaultdict(set)
-        cancellations: dict[str, set[str]] = defaultdict(set)
-        for r in await read_all(self.bootstrap, Topics.REDEMPTIONS):
-            v = r.json()
-            if not isinstance(v, dict) or v.get("redemption_id") not in ledger.uses:
-                continue
-            target = redeemed if v.get("event_type") == "TicketRedeemed" else cancellations
-            target[v["redemption_id"]].add(v["event_id"])
-        report.differences += _set_diff("kaiku.redemptions.v1 TicketRedeemed", accepted_uses, set(redeemed))
-        report.differences += _set_diff("kaiku.redemptions.v1 RedemptionCancelled", cancelled, set(cancellations))
-        report.differences += [f"use {u} published {len(ids)} times" for u, ids in redeemed.items() if len(ids) > 1]
+        async def check() -> list[str]:
+            diffs: list[str] = []
+            accepted_cards = {c.code for c in ledger.accepted_cards()}
+            issued: dict[str, set[str]] = defaultdict(set)
+            for r in await read_all(self.bootstrap, Topics.CARDS):
+                v = r.json()
+                if isinstance(v, dict) and v.get("event_type") == "CardIssued" and v.get("card_code") in ledger.cards:
+                    issued[v["card_code"]].add(v["event_id"])
+            diffs += _set_diff("kaiku.cards.v1 CardIssued", accepted_cards, set(issued))
+            diffs += [f"card {c} issued {len(ids)} times" for c, ids in issued.items() if len(ids) > 1]
+
+            accepted_uses = {u.redemption_id for u in ledger.uses.values() if u.outcome == ACCEPTED}
+            cancelled = {u.redemption_id for u in ledger.uses.values() if u.cancelled}
+            redeemed: dict[str, set[str]] = defaultdict(set)
+            cancellations: dict[str, set[str]] = defaultdict(set)
+            for r in await read_all(self.bootstrap, Topics.REDEMPTIONS):
+                v = r.json()
+                if not isinstance(v, dict) or v.get("redemption_id") not in ledger.uses:
+                    continue
+                target = redeemed if v.get("event_type") == "TicketRedeemed" else cancellations
+                target[v["redemption_id"]].add(v["event_id"])
+            diffs += _set_diff("kaiku.redemptions.v1 TicketRedeemed", accepted_uses, set(redeemed))
+            diffs += _set_diff("kaiku.redemptions.v1 RedemptionCancelled", cancelled, set(cancellations))
+            diffs += [f"use {u} published {len(ids)} times" for u, ids in redeemed.items() if len(ids) > 1]
+            return diffs
+
+        # the relays publish after the commit: a use answered a moment ago may not be on its topic yet
+        report.differences += await converge(check, timeout=PUBLISH_TIMEOUT)
 
     async def check_committed_published(self, report: Report) -> None:
         """The outbox's promise, from the databases' side: every card row in issuance's database has
