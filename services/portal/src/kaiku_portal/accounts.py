@@ -130,6 +130,10 @@ def _person(row: asyncpg.Record) -> Person:
     )
 
 
+# What a coordinator's list shows of an account (`pw`: whether it has a password at all, never the hash).
+_STAFF_COLUMNS = "account_id, username, role, region_id, org_id, disabled, password_hash IS NOT NULL AS pw, created_at"
+
+
 def _staff_account(row: asyncpg.Record) -> StaffAccount:
     return StaffAccount(
         **asdict(_person(row)),
@@ -178,9 +182,7 @@ class Accounts:
 
     async def sign_in(self, username: str, password: str, *, hours: int) -> tuple[str, Person] | None:
         """A new session token for the person, or None when the username or password is wrong."""
-        row = await self.pool.fetchrow(
-            "SELECT * FROM accounts WHERE username = $1 AND NOT disabled", username.strip().lower()
-        )
+        row = await self._active_account(username.strip().lower())
         if not password_matches(row["password_hash"] if row is not None else None, password) or row is None:
             return None
         if _hasher.check_needs_rehash(row["password_hash"]):
@@ -194,8 +196,11 @@ class Accounts:
     async def sign_in_as(self, username: str, *, hours: int) -> tuple[str, Person] | None:
         """A new session for a person their organisation's OIDC provider signed in (no password here),
         or None when no active account has that username."""
-        row = await self.pool.fetchrow("SELECT * FROM accounts WHERE username = $1 AND NOT disabled", username)
+        row = await self._active_account(username)
         return await self._open_session(row, hours) if row is not None else None
+
+    async def _active_account(self, username: str) -> asyncpg.Record | None:
+        return await self.pool.fetchrow("SELECT * FROM accounts WHERE username = $1 AND NOT disabled", username)
 
     async def _open_session(self, account: asyncpg.Record, hours: int) -> tuple[str, Person]:
         token = secrets.token_urlsafe(32)
@@ -230,9 +235,8 @@ class Accounts:
     async def staff(self, roles: tuple[Role, ...], region_id: str | None) -> list[StaffAccount]:
         """The accounts of these roles (in this region; None: every region), by username."""
         rows = await self.pool.fetch(
-            "SELECT account_id, username, role, region_id, org_id, disabled, password_hash IS NOT NULL AS pw,"
-            " created_at FROM accounts WHERE role = ANY($1::text[]) AND ($2::text IS NULL OR region_id = $2)"
-            " ORDER BY username",
+            f"SELECT {_STAFF_COLUMNS} FROM accounts WHERE role = ANY($1::text[])"
+            " AND ($2::text IS NULL OR region_id = $2) ORDER BY username",
             [r.value for r in roles],
             region_id,
         )
@@ -243,24 +247,21 @@ class Accounts:
             key = uuid.UUID(account_id)
         except ValueError:
             return None
-        row = await self.pool.fetchrow(
-            "SELECT account_id, username, role, region_id, org_id, disabled, password_hash IS NOT NULL AS pw,"
-            " created_at FROM accounts WHERE account_id = $1",
-            key,
-        )
+        row = await self.pool.fetchrow(f"SELECT {_STAFF_COLUMNS} FROM accounts WHERE account_id = $1", key)
         return _staff_account(row) if row is not None else None
 
     async def close(self, account_id: str, *, closed: bool, by: str) -> None:
         """Close (or reopen) an account; closing also ends the person's sessions at once."""
+        key = uuid.UUID(account_id)
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(
                 "UPDATE accounts SET disabled = $2, closed_by = $3 WHERE account_id = $1",
-                uuid.UUID(account_id),
+                key,
                 closed,
                 uuid.UUID(by) if closed else None,
             )
             if closed:
-                await conn.execute("DELETE FROM sessions WHERE account_id = $1", uuid.UUID(account_id))
+                await conn.execute("DELETE FROM sessions WHERE account_id = $1", key)
 
     async def change_password(self, session: Session, current: str, new: str) -> PasswordChange:
         """Change the signed-in person's password; their other sessions end (a stolen one stops working)."""
@@ -272,23 +273,24 @@ class Accounts:
             return PasswordChange.WRONG_CURRENT
         if password_too_short(new):
             return PasswordChange.TOO_SHORT
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                "UPDATE accounts SET password_hash = $2 WHERE account_id = $1", account_id, hash_password(new)
-            )
-            await conn.execute(
-                "DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2", account_id, session.token_hash
-            )
+        await self._replace_password(account_id, new, keep_session=session.token_hash)
         return PasswordChange.CHANGED
 
     async def set_password(self, account_id: str, password: str) -> None:
         """A coordinator's new first password for someone who forgot theirs; their sessions end."""
+        await self._replace_password(uuid.UUID(account_id), password, keep_session=None)
+
+    async def _replace_password(self, account_id: uuid.UUID, password: str, *, keep_session: str | None) -> None:
+        """The new hash, and every session of the account ends but `keep_session` (the one changing it)."""
         async with self.pool.acquire() as conn, conn.transaction():
-            key = uuid.UUID(account_id)
             await conn.execute(
-                "UPDATE accounts SET password_hash = $2 WHERE account_id = $1", key, hash_password(password)
+                "UPDATE accounts SET password_hash = $2 WHERE account_id = $1", account_id, hash_password(password)
             )
-            await conn.execute("DELETE FROM sessions WHERE account_id = $1", key)
+            await conn.execute(
+                "DELETE FROM sessions WHERE account_id = $1 AND token_hash IS DISTINCT FROM $2",
+                account_id,
+                keep_session,
+            )
 
     async def sign_in_blocked(self, username: str) -> bool:
         failures = await self.pool.fetchval(

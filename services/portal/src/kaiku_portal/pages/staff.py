@@ -163,9 +163,16 @@ async def set_first_password(
     return await _page(request, session, accounts, services, changed=("accounts.password_set", target.username))
 
 
+def _password_page(
+    request: Request, *, status: int = 200, errors: dict[str, str] | None = None, **context: Any
+) -> Response:
+    return render(request, "password.html", "password.title", status=status, errors=errors or {},
+                  min_password=MIN_PASSWORD_LENGTH, **context)  # fmt: skip
+
+
 @router.get("/password")
 async def password_page(request: Request, session: SignedIn) -> Response:
-    return render(request, "password.html", "password.title", errors={}, min_password=MIN_PASSWORD_LENGTH)
+    return _password_page(request)
 
 
 @router.post("/password")
@@ -180,10 +187,8 @@ async def change_password(request: Request, session: SignedIn, accounts: Current
         where = {PasswordChange.WRONG_CURRENT: "current", PasswordChange.TOO_SHORT: "new"}
         errors = {where[outcome]: f"password.error.{outcome}"} if outcome in where else {}
     if outcome is PasswordChange.NO_PASSWORD:
-        return render(request, "password.html", "password.title", status=409, errors={},
-                      min_password=MIN_PASSWORD_LENGTH, error_key="password.error.no_password")  # fmt: skip
+        return _password_page(request, status=409, error_key="password.error.no_password")
     if errors:
-        return render(request, "password.html", "password.title", status=422, errors=errors,
-                      min_password=MIN_PASSWORD_LENGTH)  # fmt: skip
+        return _password_page(request, status=422, errors=errors)
     log.info("password_changed", account_id=session.person.account_id)
-    return render(request, "password.html", "password.title", errors={}, min_password=MIN_PASSWORD_LENGTH, changed=True)
+    return _password_page(request, changed=True)
