@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 import json
 from datetime import date
+from pathlib import Path
 
+import jsonschema
 import pytest
 from kaiku_contracts import CardIssued, HolderProfile, TicketRedeemed
 from kaiku_contracts.compat import breaking_changes
@@ -120,3 +122,45 @@ def test_event_roundtrips_through_json() -> None:
     assert again == event
     assert again.starts_at.utcoffset() is not None
     assert again.starts_at.hour == 16
+
+
+BEFORE_CHILDREN = Path(__file__).with_name("CardIssued.v1-before-children.json")
+"""`CardIssued` as schema_version 1 consumers were written against it, before `children_under_18`."""
+
+
+def test_children_under_18_keeps_schema_version_1_consumers_working() -> None:
+    assert breaking_changes(json.loads(BEFORE_CHILDREN.read_text()), generate()["CardIssued"]) == []
+    new_event = CardIssued(
+        card_code="E1",
+        card_type="personal",
+        region_id="R1",
+        distributor_id="D1",
+        issued_on=date(2026, 1, 5),
+        valid_until=date(2027, 1, 5),
+        holder=HolderProfile(
+            birth_year=1970, mother_tongue="fi", gender="female", postal_code="00100", life_situation="pensioner"
+        ),
+        children_under_18=3,
+    )
+    assert new_event.schema_version == 1
+    # an old message (no field) still reads, as unknown; a new one reads the same in an old-style reader
+    old_message = new_event.model_dump(mode="json")
+    del old_message["children_under_18"]
+    assert CardIssued.model_validate(old_message).children_under_18 is None
+    # a consumer that validates against the old schema accepts the new message (the field is extra to it)
+    jsonschema.validate(new_event.model_dump(mode="json"), json.loads(BEFORE_CHILDREN.read_text()))
+
+
+def test_children_under_18_is_bounded() -> None:
+    base = {
+        "card_code": "E1",
+        "card_type": "personal",
+        "region_id": "R1",
+        "distributor_id": "D1",
+        "issued_on": "2026-01-05",
+        "valid_until": "2027-01-05",
+    }
+    with pytest.raises(ValidationError):
+        CardIssued.model_validate({**base, "children_under_18": 21})
+    with pytest.raises(ValidationError):
+        CardIssued.model_validate({**base, "children_under_18": -1})

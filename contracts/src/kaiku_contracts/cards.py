@@ -10,6 +10,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from kaiku_contracts.enums import CardType, Gender, LifeSituation, RevocationReason
 from kaiku_contracts.envelope import CardCode, EntityId, Event, described
 
+MAX_CHILDREN_UNDER_18 = 20
+"""The most children and grandchildren under 18 a card may record (INTERFACE.md CardIssued)."""
+
 MotherTongue = Annotated[
     str,
     BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v),
@@ -45,7 +48,18 @@ class CardIssued(Event):
     issued_on: date
     valid_until: date
     holder: HolderProfile | None = Field(default=None, description="Personal cards only; null for community cards")
-    replaces_card_code: CardCode | None = Field(default=None, description="A lost card this one replaces")
+    replaces_card_code: CardCode | None = Field(
+        default=None, description="A lost card this one replaces; the replacement keeps its holder"
+    )
+    children_under_18: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_CHILDREN_UNDER_18,
+        description=(
+            "Personal cards only: the number of the holder's own children and grandchildren under 18 written "
+            "on the card (seed 000), where the distributor recorded it; caps the card's child tickets per performance"
+        ),
+    )
 
 
 class CardRevoked(Event):

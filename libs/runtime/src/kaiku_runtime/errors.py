@@ -18,6 +18,7 @@ STATUS_BY_REASON: dict[RejectionReason, int] = {
     RejectionReason.INVALID_REQUEST: 422,
     RejectionReason.LIMIT_BELOW_MINIMUM: 422,
     RejectionReason.NOT_FOUND: 404,
+    RejectionReason.PAYLOAD_TOO_LARGE: 413,
 }
 """Every other reason is a well-formed request refused by a rule: 409."""
 
