@@ -17,6 +17,7 @@ from kaiku_stats.domain.facts import (
 from kaiku_stats.domain.figures import Figures, UseFigures, usage_rate
 from kaiku_stats.domain.holders import age_group, mother_tongue_group
 from kaiku_stats.domain.periods import month_of_instant, period_range, periods_between
+from kaiku_stats.domain.publication import NOT_PUBLISHED, protect_year
 
 pytestmark = pytest.mark.unit
 
@@ -125,7 +126,7 @@ def test_usage_rate_is_undefined_without_active_cards() -> None:
     assert usage_rate(1, 3) == 0.3333
 
 
-def test_exact_view_for_own_scope_and_suppressed_view_for_publishing() -> None:
+def test_exact_view_for_own_scope_and_protected_view_for_publishing() -> None:
     figures = Figures(
         period="2026",
         cards_issued=23,
@@ -137,7 +138,17 @@ def test_exact_view_for_own_scope_and_suppressed_view_for_publishing() -> None:
     assert exact["holders_by_gender"] == {"female": 20, "male": 3, "other": 0, "not_disclosed": 0}
     assert exact["redemptions_by_venue_category"] == {"culture": 9, "sports": 0}
     assert exact["usage_rate"] == 0.25
-    published = figures.published(5)
+    one_month = {
+        "holders_by_gender": {("R1", "2026-03"): {"female": 20, "male": 3}},
+        "holders_by_age_group": {("R1", "2026-03"): {"30-44": 23}},
+        "holders_by_mother_tongue": {("R1", "2026-03"): {"finnish": 23}},
+        "holders_by_life_situation": {("R1", "2026-03"): {"pensioner": 23}},
+    }
+    protected = protect_year(2026, one_month, {"00100": 23}, 5)
+    published = figures.published(protected.holders("", "2026"), 5)
     assert published["holders_by_gender"] == {"female": None, "male": None, "other": 0, "not_disclosed": 0}
-    assert published["holders_by_age_group"] == {"16-29": 0, "30-44": 0, "45-64": 0, "65+": 0}
+    assert published["holders_by_age_group"] == {"16-29": 0, "30-44": 23, "45-64": 0, "65+": 0}
     assert published["holders_by_postal_code_area"] == {"other": 0, "00100": 23}
+    # postal-code areas are published for the nation's year only; below the regions nothing is
+    assert protected.holders("R1", "2026")["holders_by_postal_code_area"] is None
+    assert figures.published(NOT_PUBLISHED, 5)["holders_by_gender"] is None

@@ -67,14 +67,15 @@ async def apply_card_events(conn: asyncpg.Connection, batch: Sequence[Delivered[
             """
             INSERT INTO card_fact (card_code, card_type, region_id, distributor_id, branch_id, issued_on,
                                    valid_until, issue_month, revoked_on, age_group, gender,
-                                   mother_tongue_group, life_situation, postal_code_area)
+                                   mother_tongue_group, life_situation, postal_code_area, replaces_card_code)
             SELECT t.card_code, t.card_type, t.region_id, t.distributor_id, t.branch_id, t.issued_on,
                    t.valid_until, t.issue_month, r.revoked_on, t.age_group, t.gender,
-                   t.mother_tongue_group, t.life_situation, t.postal_code_area
+                   t.mother_tongue_group, t.life_situation, t.postal_code_area, t.replaces_card_code
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[], $7::date[],
-                        $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+                        $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
                  AS t(card_code, card_type, region_id, distributor_id, branch_id, issued_on, valid_until,
-                      issue_month, age_group, gender, mother_tongue_group, life_situation, postal_code_area)
+                      issue_month, age_group, gender, mother_tongue_group, life_situation, postal_code_area,
+                      replaces_card_code)
             LEFT JOIN card_revocation r ON r.card_code = t.card_code
             ON CONFLICT (card_code) DO NOTHING
             """,
@@ -91,6 +92,7 @@ async def apply_card_events(conn: asyncpg.Connection, batch: Sequence[Delivered[
             [f.mother_tongue_group for f in facts],
             [f.life_situation for f in facts],
             [f.postal_code_area for f in facts],
+            [f.replaces_card_code for f in facts],
         )
         for f in facts:
             dirty |= _scoped([f.region_id], periods_touched_by_card(f.issued_on, f.valid_until, today))

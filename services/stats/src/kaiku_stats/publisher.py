@@ -10,11 +10,18 @@ key (compacted topics), and every snapshot is computed from the committed projec
 A crash between the send and the delete only re-sends the same latest figures; a crash before the
 send keeps the marks, so the figures go out on the next round. Ordering between rounds holds
 because one publisher sends each key's snapshots one round after another.
+
+Holder breakdowns are protected per year over all the year's tables together (docs/stats.md
+"Disclosure control"), so a card issued in March can change what is hidden in January. The
+publisher keeps what it last sent of every key's breakdowns (`snapshot_holders`) and sends again,
+in the same round, every key whose protected breakdowns changed: the latest snapshots on the
+topics are then always one protected publication.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import date
 
@@ -30,7 +37,9 @@ from kaiku_runtime.service import KaikuService
 from kaiku_stats.domain.facts import NATIONAL
 from kaiku_stats.domain.figures import Figures
 from kaiku_stats.domain.periods import periods_of_day
+from kaiku_stats.domain.publication import ProtectedYear, PublishedHolders
 from kaiku_stats.handlers import mark_dirty
+from kaiku_stats.protected import protected_year
 from kaiku_stats.queries import figures, national_scope, region_scope, regions_with_facts
 from kaiku_stats.settings import StatsSettings
 
@@ -40,9 +49,11 @@ MAX_MARKS = 50_000
 SNAPSHOT_TOPICS = tuple(spec for spec in ALL_TOPICS if spec.name in (Topics.STATS_REGIONAL, Topics.STATS_NATIONAL))
 
 
-def snapshot_event(region_id: str, result: Figures, k: int) -> RegionalStatsUpdated | NationalStatsUpdated:
-    """The published (suppressed) snapshot of a key."""
-    body = result.published(k)
+def snapshot_event(
+    region_id: str, result: Figures, holders: PublishedHolders, k: int
+) -> RegionalStatsUpdated | NationalStatsUpdated:
+    """The published snapshot of a key: exact counts, holder breakdowns as protected for the whole year."""
+    body = result.published(holders, k)
     body.pop("suppressed")
     body.pop("suppression_threshold")
     if region_id == NATIONAL:
@@ -54,18 +65,45 @@ def snapshot_key(region_id: str, period: str) -> str:
     return period if region_id == NATIONAL else f"{region_id}:{period}"
 
 
+async def _stale_keys(
+    conn: asyncpg.Connection, protected: dict[int, ProtectedYear], marked: set[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """Keys sent before whose holder breakdowns the year's protection now hides differently: sent again, so
+    that the latest snapshots on the topics are always one protected publication (docs/stats.md)."""
+    rows = await conn.fetch(
+        "SELECT region_id, period, holders FROM snapshot_holders WHERE left(period, 4) = ANY($1::text[])",
+        [f"{y:04d}" for y in protected],
+    )
+    stale = set()
+    for row in rows:
+        key = (row["region_id"], row["period"])
+        if key not in marked and json.loads(row["holders"]) != protected[int(key[1][:4])].holders(*key):
+            stale.add(key)
+    return stale
+
+
 async def publish_round(pool: asyncpg.Pool, producer: AIOKafkaProducer, k: int, today: date) -> int:
-    """Publish every marked key once; returns how many snapshots went out."""
+    """Publish every marked key once (and every key whose protected breakdowns changed); returns how many went out."""
     async with pool.acquire() as conn:
         marks = await conn.fetch("SELECT id, region_id, period FROM snapshot_dirty ORDER BY id LIMIT $1", MAX_MARKS)
         if not marks:
             return 0
-        # months first: they cost a fraction of a year's figures and are what a live dashboard watches
-        keys = sorted({(m["region_id"], m["period"]) for m in marks}, key=lambda key: (-len(key[1]), key))
+        marked = {(m["region_id"], m["period"]) for m in marks}
+        events: list[tuple[str, str, PublishedHolders, RegionalStatsUpdated | NationalStatsUpdated]] = []
+        # one snapshot of the projection: the counts and the protected breakdowns of a round agree
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            # the protection is computed once per year, for all its tables together (domain/protection.py)
+            years = sorted({int(p[:4]) for _, p in marked})
+            protected = {year: await protected_year(conn, year, k) for year in years}
+            # months first: they cost a fraction of a year's figures and are what a live dashboard watches
+            keys = sorted(marked | await _stale_keys(conn, protected, marked), key=lambda key: (-len(key[1]), key))
+            for region_id, period in keys:
+                scope = national_scope() if region_id == NATIONAL else region_scope(region_id)
+                holders = protected[int(period[:4])].holders(region_id, period)
+                result = await figures(conn, scope, period, today)
+                events.append((region_id, period, holders, snapshot_event(region_id, result, holders, k)))
         futures = []
-        for region_id, period in keys:
-            scope = national_scope() if region_id == NATIONAL else region_scope(region_id)
-            event = snapshot_event(region_id, await figures(conn, scope, period, today), k)
+        for region_id, period, _, event in events:
             topic = Topics.STATS_NATIONAL if region_id == NATIONAL else Topics.STATS_REGIONAL
             futures.append(
                 await producer.send(
@@ -75,9 +113,19 @@ async def publish_round(pool: asyncpg.Pool, producer: AIOKafkaProducer, k: int, 
                     headers=[(EVENT_TYPE_HEADER, event.event_type.encode())],
                 )
             )
+        sent = [(region_id, period, json.dumps(holders)) for region_id, period, holders, _ in events]
         await asyncio.gather(*futures)
-        # Only the marks read: a mark whose transaction commits meanwhile (even with a lower id) stays.
-        await conn.execute("DELETE FROM snapshot_dirty WHERE id = ANY($1::bigint[])", [m["id"] for m in marks])
+        async with conn.transaction():
+            await conn.execute(
+                "INSERT INTO snapshot_holders (region_id, period, holders)"
+                " SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])"
+                " ON CONFLICT (region_id, period) DO UPDATE SET holders = excluded.holders",
+                [s[0] for s in sent],
+                [s[1] for s in sent],
+                [s[2] for s in sent],
+            )
+            # Only the marks read: a mark whose transaction commits meanwhile (even with a lower id) stays.
+            await conn.execute("DELETE FROM snapshot_dirty WHERE id = ANY($1::bigint[])", [m["id"] for m in marks])
     return len(keys)
 
 

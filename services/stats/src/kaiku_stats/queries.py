@@ -135,8 +135,13 @@ _GROUP_COLUMNS = {
 assert set(_GROUP_COLUMNS) == set(HOLDER_BREAKDOWNS)
 
 
+HOLDER_CARDS = "c.card_type = 'personal' AND c.replaces_card_code IS NULL"
+"""The cards whose holders the breakdowns count: personal cards, except replacements (a replacement keeps
+its holder, who was counted with the lost card: INTERFACE.md CardIssued, docs/stats.md)."""
+
+
 async def holder_breakdowns(conn: asyncpg.Connection, scope: Scope, months: PeriodRange) -> dict[str, dict[str, int]]:
-    """Holders of the personal cards issued in the period, by each background group."""
+    """Holders of the personal cards issued in the period (replacements not again), by each background group."""
     out: dict[str, dict[str, int]] = {name: {} for name in _GROUP_COLUMNS}
     if scope.cards is None:
         return out
@@ -149,7 +154,7 @@ async def holder_breakdowns(conn: asyncpg.Connection, scope: Scope, months: Peri
         f"""
         WITH scoped AS MATERIALIZED (
             SELECT * FROM card_fact c
-            WHERE {scope.cards} AND c.issue_month BETWEEN ${n + 1} AND ${n + 2} AND c.card_type = 'personal'
+            WHERE {scope.cards} AND c.issue_month BETWEEN ${n + 1} AND ${n + 2} AND {HOLDER_CARDS}
         )
         {selects}
         """,
@@ -173,6 +178,48 @@ async def figures(conn: asyncpg.Connection, scope: Scope, period: str, today: da
         uses=await use_figures(conn, scope, months),
         holders=await holder_breakdowns(conn, scope, months),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class YearHolders:
+    """The holders of one year's cards per (region, month) of every breakdown, and the nation's postal-code areas."""
+
+    by_region_month: dict[str, dict[tuple[str, str], dict[str, int]]]
+    postal_of_year: dict[str, int]
+
+
+async def year_holders(conn: asyncpg.Connection, year: int) -> YearHolders:
+    """Everything the protection of a year's published holder breakdowns needs, in one statement."""
+    months = period_range(f"{year:04d}")
+    linked = [name for name in _GROUP_COLUMNS if HOLDER_BREAKDOWNS[name] is not None]
+    selects = " UNION ALL ".join(
+        f"SELECT '{name}' AS breakdown, region_id, issue_month, {_GROUP_COLUMNS[name]} AS grp, count(*) AS n"
+        f" FROM scoped GROUP BY region_id, issue_month, {_GROUP_COLUMNS[name]}"
+        for name in linked
+    )
+    rows = await conn.fetch(
+        f"""
+        WITH scoped AS MATERIALIZED (
+            SELECT region_id, issue_month, {", ".join(_GROUP_COLUMNS.values())} FROM card_fact c
+            WHERE c.issue_month BETWEEN $1 AND $2 AND {HOLDER_CARDS}
+        )
+        {selects}
+        UNION ALL SELECT 'postal', '', '', postal_code_area, count(*) FROM scoped GROUP BY postal_code_area
+        """,
+        months.first_month,
+        months.last_month,
+    )
+    by_region_month: dict[str, dict[tuple[str, str], dict[str, int]]] = {name: {} for name in linked}
+    postal: dict[str, int] = {}
+    for row in rows:
+        if row["grp"] is None:
+            continue
+        if row["breakdown"] == "postal":
+            postal[row["grp"]] = row["n"]
+        else:
+            cells = by_region_month[row["breakdown"]].setdefault((row["region_id"], row["issue_month"]), {})
+            cells[row["grp"]] = row["n"]
+    return YearHolders(by_region_month, postal)
 
 
 async def venue_region(conn: asyncpg.Connection, venue_id: str) -> str | None:

@@ -1,7 +1,8 @@
 """Annual report of a region or the country (§4.3, §12): CSV, XLSX and a printable HTML page.
 
 The report is meant to be shown and passed on (the yearly feedback meeting, the national office),
-so its holder breakdowns are always suppressed; the monthly use and card figures are counts of
+so its holder breakdowns are always the published ones, protected with every other published table
+(docs/stats.md "Disclosure control"); the monthly use and card figures are counts of
 cards and uses, published as they are (INTERFACE.md: suppression applies to holder breakdowns).
 """
 
@@ -18,8 +19,11 @@ import asyncpg
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from kaiku_stats.domain.facts import NATIONAL
 from kaiku_stats.domain.figures import HOLDER_BREAKDOWNS, Figures
 from kaiku_stats.domain.periods import months_of_year
+from kaiku_stats.domain.publication import PublishedHolders
+from kaiku_stats.protected import protected_year
 from kaiku_stats.queries import figures, national_scope, region_scope, top_venues
 
 CSV_COLUMNS: tuple[str, ...] = (
@@ -53,6 +57,7 @@ class AnnualReport:
     total: Figures
     top_venues: list[tuple[str, int]]
     k: int
+    holders: PublishedHolders
 
     @property
     def title(self) -> str:
@@ -63,8 +68,8 @@ class AnnualReport:
         return [_row(f) for f in [*self.months, self.total]]
 
     def breakdowns(self) -> dict[str, dict[str, int | None]]:
-        published = self.total.published(self.k)
-        return {name: published[name] for name in HOLDER_BREAKDOWNS}
+        """The year's holder breakdowns as published (protected with every other published table)."""
+        return {name: dict(cells) for name, cells in self.holders.items() if cells is not None}
 
 
 def _row(f: Figures) -> dict[str, Any]:
@@ -74,9 +79,12 @@ def _row(f: Figures) -> dict[str, Any]:
 
 async def build_report(conn: asyncpg.Connection, region_id: str | None, year: int, today: date, k: int) -> AnnualReport:
     scope = region_scope(region_id) if region_id else national_scope()
-    months = [await figures(conn, scope, m, today) for m in months_of_year(year)]
-    total = await figures(conn, scope, f"{year:04d}", today)
-    return AnnualReport(region_id, year, months, total, await top_venues(conn, region_id, year), k)
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        months = [await figures(conn, scope, m, today) for m in months_of_year(year)]
+        total = await figures(conn, scope, f"{year:04d}", today)
+        holders = (await protected_year(conn, year, k)).holders(region_id or NATIONAL, f"{year:04d}")
+        venues = await top_venues(conn, region_id, year)
+    return AnnualReport(region_id, year, months, total, venues, k, holders)
 
 
 def _cell(value: Any) -> str:
@@ -231,7 +239,8 @@ def to_html(report: AnnualReport) -> str:
 <div class="chart">{uses_chart}</div>
 <h2>Card holders by background group</h2>
 <p class="note">Holders of the personal cards issued in {report.year}. Groups of fewer than {report.k} people are
-not shown (and where needed the next-smallest too), so that no holder can be singled out.</p>
+not shown, and where needed others too, chosen with every other published table (months, regions, the
+country), so that no holder can be singled out even by adding and subtracting published figures.</p>
 <div class="charts">{holder_charts}</div>
 <h2>Top venues</h2>
 <div class="chart">{venues_chart}</div>

@@ -2,7 +2,8 @@
 
 A venue sees only its own site, a distributor only its own cards, a region admin only its region
 (exact figures of its own scope); the national office sees everything with holder breakdowns
-suppressed, since its figures are published onwards (§12).
+protected together with everything else published (docs/stats.md "Disclosure control"), since
+its figures are published onwards (§12).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
+import asyncpg
 from fastapi import APIRouter, Depends, Query, Request, Response
 from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.enums import RejectionReason
@@ -20,7 +22,10 @@ from kaiku_runtime.errors import ApiError
 from kaiku_runtime.service import CurrentService
 
 from kaiku_stats import queries, report
+from kaiku_stats.domain.facts import NATIONAL
 from kaiku_stats.domain.figures import Figures
+from kaiku_stats.domain.publication import NOT_PUBLISHED, PublishedHolders
+from kaiku_stats.protected import protected_year
 from kaiku_stats.settings import StatsSettings
 
 router = APIRouter(prefix="/v1", tags=["stats"])
@@ -49,18 +54,30 @@ K = Annotated[int, Depends(get_k)]
 PeriodQuery = Annotated[Period, Query(description="`YYYY` or `YYYY-MM` (Europe/Helsinki)", examples=["2026-03"])]
 
 
-def _view(result: Figures, *, exact: bool, k: int, **extra: Any) -> dict[str, Any]:
-    body = result.exact() if exact else result.published(k)
+def _view(result: Figures, holders: PublishedHolders | None, *, k: int, **extra: Any) -> dict[str, Any]:
+    """Exact figures (`holders` None: the reader's own scope) or the published ones with the protected breakdowns."""
+    body = result.exact() if holders is None else result.published(holders, k)
     body.update(extra)
     return body
 
 
-@router.get("/stats/national", summary="Country figures of a period (holder breakdowns suppressed)")
+async def _published_figures(
+    conn: asyncpg.Connection, scope: queries.Scope, region_id: str, period: str, k: int
+) -> tuple[Figures, PublishedHolders]:
+    """A scope's figures and its holder breakdowns as protected with the whole year (docs/stats.md), read from
+    one snapshot of the projection so that they agree."""
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        protected = await protected_year(conn, int(period[:4]), k)
+        result = await queries.figures(conn, scope, period, helsinki_today())
+    return result, protected.holders(region_id, period)
+
+
+@router.get("/stats/national", summary="Country figures of a period (holder breakdowns protected)")
 async def national(principal: CurrentPrincipal, service: CurrentService, k: K, period: PeriodQuery) -> dict[str, Any]:
     principal.require_role(Role.NATIONAL, what="read national statistics")
     async with service.pool.acquire() as conn:
-        result = await queries.figures(conn, queries.national_scope(), period, helsinki_today())
-    return _view(result, exact=False, k=k, scope="national")
+        result, holders = await _published_figures(conn, queries.national_scope(), NATIONAL, period, k)
+    return _view(result, holders, k=k, scope="national")
 
 
 @router.get("/stats/regions/{region_id}", summary="A region's figures: its venues' uses and the cards it issued")
@@ -70,8 +87,14 @@ async def region(
     if not (principal.role is Role.NATIONAL or principal.is_region_admin_of(region_id)):
         raise principal.forbid(f"read the statistics of region {region_id}")
     async with service.pool.acquire() as conn:
-        result = await queries.figures(conn, queries.region_scope(region_id), period, helsinki_today())
-    return _view(result, exact=principal.role is Role.REGION_ADMIN, k=k, scope="region", region_id=region_id)
+        if principal.role is Role.REGION_ADMIN:  # its own region: exact
+            result, holders = (
+                await queries.figures(conn, queries.region_scope(region_id), period, helsinki_today()),
+                None,
+            )
+        else:
+            result, holders = await _published_figures(conn, queries.region_scope(region_id), region_id, period, k)
+    return _view(result, holders, k=k, scope="region", region_id=region_id)
 
 
 @router.get("/stats/venues/{venue_id}", summary="A venue's usage of its own site, per performance")
@@ -122,9 +145,10 @@ async def distributor(
         scope = queries.distributor_scope(distributor_id, branch_id)
         result = await queries.figures(conn, scope, period, helsinki_today())
         branches = await queries.uses_by_branch(conn, distributor_id, period)
+    # below the regions no holder breakdown is published (docs/stats.md "Disclosure control")
     return _view(
         result,
-        exact=principal.role is not Role.NATIONAL,
+        NOT_PUBLISHED if principal.role is Role.NATIONAL else None,
         k=k,
         scope="distributor",
         distributor_id=distributor_id,

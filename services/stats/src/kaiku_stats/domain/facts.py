@@ -34,6 +34,7 @@ class CardFact:
     mother_tongue_group: str | None
     life_situation: str | None
     postal_code_area: str | None
+    replaces_card_code: str | None = None  # a replacement keeps its holder: not counted again
 
 
 def card_fact(event: CardIssued) -> CardFact:
@@ -53,6 +54,7 @@ def card_fact(event: CardIssued) -> CardFact:
         mother_tongue_group=mother_tongue_group(holder.mother_tongue) if holder else None,
         life_situation=holder.life_situation.value if holder else None,
         postal_code_area=postal_code_area(holder.postal_code) if holder else None,
+        replaces_card_code=event.replaces_card_code,
     )
 
 

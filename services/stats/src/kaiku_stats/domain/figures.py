@@ -9,7 +9,7 @@ from typing import Any
 from kaiku_contracts.enums import VenueCategory
 
 from kaiku_stats.domain.holders import AGE_GROUPS, GENDERS, LIFE_SITUATIONS, MOTHER_TONGUE_GROUPS
-from kaiku_stats.domain.suppression import DEFAULT_K, suppress, suppress_open
+from kaiku_stats.domain.suppression import DEFAULT_K
 
 HOLDER_BREAKDOWNS: dict[str, tuple[str, ...] | None] = {
     "holders_by_age_group": AGE_GROUPS,
@@ -55,7 +55,7 @@ class UseFigures:
 
 @dataclass(frozen=True, slots=True)
 class Figures:
-    """Exact figures of one scope and period; `published` applies small-cell suppression."""
+    """Exact figures of one scope and period; `published` puts in the protected holder breakdowns."""
 
     period: str
     cards_issued: int
@@ -90,12 +90,13 @@ class Figures:
         out["suppressed"] = False
         return out
 
-    def published(self, k: int = DEFAULT_K) -> dict[str, Any]:
-        """For the national office and the public: holder breakdowns with small cells suppressed."""
+    def published(self, holders: Mapping[str, Mapping[str, int | None] | None], k: int = DEFAULT_K) -> dict[str, Any]:
+        """For the national office and the public: the holder breakdowns as protected over the linked tables
+        (domain/publication.py; `None` where a breakdown is not published for this scope)."""
         out = self._common()
-        for name, groups in HOLDER_BREAKDOWNS.items():
-            cells = full_breakdown(groups, self.holders.get(name, {}))
-            out[name] = suppress(cells, k) if groups is not None else suppress_open(cells, k)
+        for name in HOLDER_BREAKDOWNS:
+            cells = holders.get(name)
+            out[name] = dict(cells) if cells is not None else None
         out["suppressed"] = True
         out["suppression_threshold"] = k
         return out
