@@ -33,6 +33,11 @@ BENCHMARKS: list[tuple[str, list[str], int]] = [
         600,
     ),
     ("issuance paper-form import", [PY, str(BENCH / "bench_card_import.py")], 600),
+    (
+        "disclosure control of a national year: linked vs table by table",
+        [PY, "-m", "bench.bench_disclosure", "--audit"],
+        600,
+    ),
 ]
 
 NOTES = """\
