@@ -54,7 +54,10 @@ async def test_every_agency_message_three_times_out_of_order_and_replayed_events
                 copies.append(((home + i) % PARTITIONS, use.card_code.encode(), json.dumps(body).encode()))
         client.random.shuffle(copies)
         await client.send_raw(
-            Topics.AGENCY_REDEMPTIONS, [(k, v) for _, k, v in copies], partitions=[p for p, _, _ in copies]
+            Topics.AGENCY_REDEMPTIONS,
+            [(k, v) for _, k, v in copies],
+            partitions=[p for p, _, _ in copies],
+            sign_as_agency=True,
         )
         ledger.agency_sends += len(copies)
         report.faults.append(
