@@ -251,3 +251,31 @@ async def test_uses_of_one_batch_see_each_other(scene: Any) -> None:
     # two cards, two partitions: either may come first, one place was left
     verdicts = sorted(o[0].get("reason", "accepted") for o in outcomes.values())
     assert verdicts == ["accepted", "limit_reached"]
+
+
+async def test_an_identity_code_in_an_agency_message_is_refused_naming_the_field(scene: Any) -> None:
+    """INTERFACE.md: `invalid_request` to the agency naming the field, a dead letter without the value."""
+    card = scene.card()
+    await scene.publish_cards()
+    performance = await scene.performance()
+    submission = {**scene.submission(scene.use(card, performance)), "performance_name": "Varaaja 131052-308T"}
+    await scene.submit([submission])
+    [answer] = (await scene.outcomes([submission["redemption_id"]]))[submission["redemption_id"]]
+    assert answer["event_type"] == "RedemptionRejected"
+    assert answer["reason"] == "invalid_request"
+    assert "performance_name" in answer["detail"]
+    assert "131052" not in json.dumps(answer)
+
+    def mine(rs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            r
+            for r in rs
+            if isinstance(r["value"], dict) and r["value"].get("redemption_id") == submission["redemption_id"]
+        ]
+
+    [dead] = mine(await read_topic(scene.bootstrap, Topics.DEAD_LETTER, until=lambda rs: bool(mine(rs))))
+    assert dead["headers"]["source_topic"] == Topics.AGENCY_REDEMPTIONS
+    assert "performance_name" in dead["headers"]["error"]
+    assert "131052" not in json.dumps(dead)
+    # nothing recorded: the card is still unused at this performance
+    assert (await scene.redeem(scene.use(card, performance))).status_code == 201

@@ -120,6 +120,7 @@ def test_a_signature_of_any_bytes_is_judged_never_raises(header: bytes) -> None:
         (b'{"agency_id": "A1"}', None),  # nothing to answer about
         (b'{"redemption_id": "r 1", "agency_id": "A1"}', None),  # not an id
         (b'{"redemption_id": 7, "agency_id": "A1"}', None),
+        (b'{"redemption_id": "131052-308T", "agency_id": "A1"}', None),  # never repeats an identity code
         (b"[1, 2]", None),
         (b"\x00\xff", None),
         (None, None),
