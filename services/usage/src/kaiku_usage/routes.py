@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse
 from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.enums import Channel, RejectionReason, VenueCategory
 from kaiku_contracts.envelope import CardCode, EntityId
 from kaiku_contracts.redemptions import RedemptionCancelled, RedemptionId
 from kaiku_contracts.topics import Topics
-from kaiku_runtime.auth import CurrentPrincipal, Principal, Role
+from kaiku_runtime.auth import CurrentPrincipal, Principal, Role, org_in_token_region
 from kaiku_runtime.errors import ApiError
 from kaiku_runtime.outbox import enqueue, enqueue_many
 from kaiku_runtime.service import CurrentService
@@ -27,7 +27,16 @@ from kaiku_usage.domain.signatures import MIN_KEY_LENGTH, SIGNATURE_HEADER
 from kaiku_usage.imports import MAX_REPORT_BYTES, import_venue_report
 from kaiku_usage.redeeming import load_card, record_use
 
-router = APIRouter(prefix="/v1", tags=["usage"])
+
+async def _venue_in_its_region(principal: CurrentPrincipal, service: CurrentService) -> None:
+    """A venue token speaks only for a venue of its own `region` claim (INTERFACE.md "Authentication")."""
+    if principal.role is Role.VENUE and principal.org:
+        region = await service.pool.fetchval("SELECT region_id FROM venues WHERE venue_id = $1", principal.org)
+        if not org_in_token_region(principal, region):
+            raise principal.forbid(f"act for venue {principal.org}, which is not in region {principal.region}")
+
+
+router = APIRouter(prefix="/v1", tags=["usage"], dependencies=[Depends(_venue_in_its_region)])
 
 
 _card_code: TypeAdapter[str] = TypeAdapter(CardCode)
