@@ -2,7 +2,7 @@
 
 A FastStream batch subscriber hands raw records to `BatchConsumer.consume` (headers and values as
 the bytes that arrived: FastStream's own batch parser decodes every header as UTF-8 and one bad
-header would make the whole batch vanish, docs/architecture.md). Each record is decoded here into its
+header would make the whole batch vanish, see docs/usage.md "Ticket agencies on Kafka"). Each record is decoded here into its
 contract model; what cannot be decoded goes to `kaiku.dead-letter.v1` with the reason. The decoded
 events are applied in ONE database transaction together with their `processed_events` rows; only
 after that commit is the Kafka offset committed (manual ack).
@@ -421,7 +421,7 @@ async def _raw_records(
     """FastStream parser that hands the records over as they arrived, headers as bytes.
 
     FastStream's batch parser decodes every header as UTF-8, so one header that is not would make the
-    whole fetched batch vanish before the handler runs (docs/architecture.md, "Pitfalls"). It is given
+    whole fetched batch vanish before the handler runs (docs/usage.md, "Ticket agencies on Kafka"). It is given
     the records without headers (none of ours needs FastStream to read them) and the message keeps the
     raw records: `BatchConsumer` decodes what it needs itself.
     """
