@@ -2,10 +2,10 @@
 
 A FastStream batch subscriber hands raw records to `BatchConsumer.consume` (headers and values as
 the bytes that arrived: FastStream's own batch parser decodes every header as UTF-8 and one bad
-header would make the whole batch vanish, see docs/usage.md "Ticket agencies on Kafka"). Each record is decoded here into its
-contract model; what cannot be decoded goes to `kaiku.dead-letter.v1` with the reason. The decoded
-events are applied in ONE database transaction together with their `processed_events` rows; only
-after that commit is the Kafka offset committed (manual ack).
+header would make the whole batch vanish, see docs/usage.md "Ticket agencies on Kafka"). Each record
+is decoded here into its contract model; what cannot be decoded goes to `kaiku.dead-letter.v1`
+with the reason. The decoded events are applied in ONE database transaction together with their
+`processed_events` rows; only after that commit is the Kafka offset committed (manual ack).
 
 No message stops a consumer (INTERFACE.md "A message never stops a consumer"): a batch that fails is
 tried again a few times, then message by message; the one that still fails is dead-lettered (and
