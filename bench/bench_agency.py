@@ -19,9 +19,12 @@ from datetime import UTC, datetime
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from kaiku_contracts.topics import Topics
 from kaiku_runtime.testing import auth
+from kaiku_usage.domain.signatures import SIGNATURE_HEADER, sign
 
 from bench._infra import bench_stack
 from bench.bench_usage_http import pair_source, setup, uid
+
+AGENCY_KEY = "bench-agency-signing-key-0123456789abcdef"  # registered by the national office
 
 
 async def count_outcomes(bootstrap: str, wanted: int, timeout: float = 600) -> float:
@@ -104,6 +107,12 @@ async def main(total: int) -> None:
                 headers=auth("national"),
             )
             r.raise_for_status()
+            r = await http.put(
+                f"{usage.url}/v1/agencies/{agency}",
+                json={"name": "Bench", "signing_key": AGENCY_KEY},
+                headers=auth("national"),
+            )
+            r.raise_for_status()
         pairs = pair_source(cards, performances)
         messages = []
         for _ in range(total):
@@ -116,7 +125,12 @@ async def main(total: int) -> None:
         producer = AIOKafkaProducer(bootstrap_servers=bench.bootstrap, linger_ms=5, max_batch_size=1 << 20)
         await producer.start()
         started = time.monotonic()
-        futures = [await producer.send(Topics.AGENCY_REDEMPTIONS, v, key=k) for k, v in messages]
+        futures = [
+            await producer.send(
+                Topics.AGENCY_REDEMPTIONS, v, key=k, headers=[(SIGNATURE_HEADER, sign(AGENCY_KEY, v).encode())]
+            )
+            for k, v in messages
+        ]
         await asyncio.gather(*futures)
         await producer.stop()
         finished = await count_outcomes(bench.bootstrap, total)

@@ -21,9 +21,12 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from kaiku_contracts.topics import Topics
 from kaiku_runtime.testing import auth
+from kaiku_usage.domain.signatures import SIGNATURE_HEADER, sign
 
 from bench._infra import bench_stack, percentile
 from bench.bench_usage_http import pair_source, setup, uid
+
+AGENCY_KEY = "bench-agency-signing-key-0123456789abcdef"  # registered by the national office
 
 
 async def main(rate: float, seconds: float, http_share: float) -> None:
@@ -42,6 +45,12 @@ async def main(rate: float, seconds: float, http_share: float) -> None:
             r = await http.post(
                 f"{usage.url}/v1/venues",
                 json={"venue_id": venue, "region_id": region, "name": "B", "category": "culture", "agencies": [agency]},
+                headers=auth("national"),
+            )
+            r.raise_for_status()
+            r = await http.put(
+                f"{usage.url}/v1/agencies/{agency}",
+                json={"name": "Bench", "signing_key": AGENCY_KEY},
                 headers=auth("national"),
             )
             r.raise_for_status()
@@ -97,7 +106,9 @@ async def main(rate: float, seconds: float, http_share: float) -> None:
                             "occurred_at": datetime.now(UTC).isoformat(), "redemption_id": uid("a-"),
                             "agency_id": agency, "card_code": card, "venue_id": venue, "performance_id": performance,
                             "adult_tickets": 1, "child_tickets": 0, "channel": "agency"}  # fmt: skip
-                    await producer.send(Topics.AGENCY_REDEMPTIONS, json.dumps(body).encode(), key=card.encode())
+                    value = json.dumps(body).encode()
+                    signature = [(SIGNATURE_HEADER, sign(AGENCY_KEY, value).encode())]
+                    await producer.send(Topics.AGENCY_REDEMPTIONS, value, key=card.encode(), headers=signature)
                 i += 1
                 next_at += 1 / rate
                 await asyncio.sleep(max(0.0, next_at - time.monotonic()))

@@ -39,7 +39,7 @@ TOPICS=(
   "kaiku.dead-letter.v1 1 cleanup.policy=delete,retention.ms=$((90 * DAY_MS))"
 )
 
-# User names may only hold what an id may (kaiku_contracts EntityId): they become ACL principals and group prefixes.
+# User names may only hold what an id may (kaiku_contracts EntityId): they become ACL principals and group names.
 NAME_PATTERN='^[A-Za-z0-9._:-]{1,64}$'
 
 admin_args=(--bootstrap-server "$KAFKA_BOOTSTRAP")
@@ -150,14 +150,15 @@ cmd_services() {
 agency_acls() { # USER
   allow "$1" Write topic kaiku.agency-redemptions.v1
   allow "$1" Read topic kaiku.redemption-outcomes.v1
-  # the agency's consumer groups start with its user name, so it cannot join (or reset) anyone else's
-  allow "$1" Read group "$1" prefixed
+  # exactly one consumer group, named as its user: LITERAL, not PREFIXED, since as a prefix agency-A would
+  # also match agency-AB's group and could join (or reset) it
+  allow "$1" Read group "$1"
 }
 
 national_acls() { # USER
   allow "$1" Read topic kaiku.stats.regional.v1
   allow "$1" Read topic kaiku.stats.national.v1
-  allow "$1" Read group "$1" prefixed
+  allow "$1" Read group "$1" # LITERAL: a prefix national-X would match national-XY's group too
 }
 
 cmd_agency() { # AGENCY_ID PASSWORD
@@ -165,7 +166,7 @@ cmd_agency() { # AGENCY_ID PASSWORD
   check_name "$1"
   scram_user "agency-$1" "$2"
   agency_acls "agency-$1"
-  echo "agency $1: Kafka user agency-$1, consumer groups agency-$1*" >&2
+  echo "agency $1: Kafka user agency-$1, consumer group agency-$1 (exactly)" >&2
 }
 
 cmd_national() { # NAME PASSWORD
@@ -173,7 +174,7 @@ cmd_national() { # NAME PASSWORD
   check_name "$1"
   scram_user "national-$1" "$2"
   national_acls "national-$1"
-  echo "national office reader $1: Kafka user national-$1, consumer groups national-$1*" >&2
+  echo "national office reader $1: Kafka user national-$1, consumer group national-$1 (exactly)" >&2
 }
 
 cmd_revoke() { # USER: its credentials first (no new logins), then its ACLs

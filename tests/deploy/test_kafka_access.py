@@ -60,11 +60,31 @@ def test_an_agency_may_only_write_its_submissions_and_read_the_outcomes():
     assert grants(argv_list) == {
         ("agency-A17", "Write", "topic", Topics.AGENCY_REDEMPTIONS, "literal"),
         ("agency-A17", "Read", "topic", Topics.REDEMPTION_OUTCOMES, "literal"),
-        ("agency-A17", "Read", "group", "agency-A17", "prefixed"),
+        ("agency-A17", "Read", "group", "agency-A17", "literal"),
     }
     (scram,) = [argv for argv in argv_list if argv[0].endswith("kafka-configs.sh")]
     assert option(scram, "--entity-name") == "agency-A17"
     assert option(scram, "--add-config") == "SCRAM-SHA-512=[iterations=8192,password=***]", "dry run masks it"
+
+
+def _matches(grant: Grant, group: str) -> bool:
+    """Whether Kafka would apply this group grant to `group` (LITERAL: the same name; PREFIXED: a prefix)."""
+    _user, _operation, resource, name, pattern = grant
+    if resource != "group":
+        return False
+    return group == name if pattern == "literal" else group.startswith(name) or name == "*"
+
+
+@pytest.mark.parametrize(("mine", "theirs"), [("A", "AB"), ("A1", "A10"), ("lippu", "lippu.fi"), ("x", "x-1")])
+def test_an_agency_reaches_no_consumer_group_of_another_agency(mine: str, theirs: str):
+    """Agencies whose ids share a prefix (agency-A, agency-AB): neither may join or reset the other's group."""
+    own = grants(commands("agency", mine, "agency-secret-0123456789"))
+    other = grants(commands("agency", theirs, "agency-secret-0123456789"))
+    assert any(_matches(g, f"agency-{mine}") for g in own)
+    assert not any(_matches(g, f"agency-{theirs}") for g in own)
+    assert not any(_matches(g, f"agency-{mine}") for g in other)
+    for group in (f"agency-{theirs}", f"agency-{theirs}.replay", f"agency-{mine}x"):
+        assert not any(_matches(g, group) for g in own), group
 
 
 def test_revoking_an_agency_removes_its_credentials_and_exactly_the_grants_it_was_given():
@@ -78,7 +98,7 @@ def test_the_national_office_may_only_read_the_aggregate_streams():
     assert grants(commands("national", "tilastokeskus", "national-secret-0123456")) == {
         ("national-tilastokeskus", "Read", "topic", Topics.STATS_REGIONAL, "literal"),
         ("national-tilastokeskus", "Read", "topic", Topics.STATS_NATIONAL, "literal"),
-        ("national-tilastokeskus", "Read", "group", "national-tilastokeskus", "prefixed"),
+        ("national-tilastokeskus", "Read", "group", "national-tilastokeskus", "literal"),
     }
 
 

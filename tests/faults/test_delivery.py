@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 from faultkit.faults import metric
-from faultkit.reconcile import Reconciler, Report, converge, read_all
+from faultkit.reconcile import POISON_KEY, Reconciler, Report, converge, read_all
 from faultkit.stack import Stack
 from faultkit.traffic import ACCEPTED, Client, Ledger, Load, Use, World, pairs
 from kaiku_contracts.topics import Topics
+from kaiku_runtime.testing import unique
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -54,7 +55,10 @@ async def test_every_agency_message_three_times_out_of_order_and_replayed_events
                 copies.append(((home + i) % PARTITIONS, use.card_code.encode(), json.dumps(body).encode()))
         client.random.shuffle(copies)
         await client.send_raw(
-            Topics.AGENCY_REDEMPTIONS, [(k, v) for _, k, v in copies], partitions=[p for p, _, _ in copies]
+            Topics.AGENCY_REDEMPTIONS,
+            [(k, v) for _, k, v in copies],
+            partitions=[p for p, _, _ in copies],
+            sign_as_agency=True,
         )
         ledger.agency_sends += len(copies)
         report.faults.append(
@@ -285,5 +289,162 @@ async def test_fifty_way_races_for_the_last_places_through_http_and_the_agency_t
             report.differences.append(
                 f"{performance_id}: expected {limit} accepted and {racers - free} limit_reached, got {dict(answers)}"
             )
+    report.seconds = time.monotonic() - started
+    assert not report.differences, report.render()
+
+
+def poison_per_topic(
+    client: Client, world: World, card: str
+) -> dict[str, list[tuple[str, bytes, list[tuple[str, bytes]], str | None]]]:
+    """Poison for each consumed topic: (what, value, headers, the answer the agency must get or None).
+
+    Every message is keyed `POISON` (faultkit.reconcile.POISON_KEY). Headers that are not UTF-8 used to
+    make FastStream drop the whole fetched batch, valid messages included; a non-ASCII `signature` made
+    the agency consumer raise for ever; a valid event whose values a handler cannot cope with held the
+    partition. Each is sent between the load's valid messages, which must all be applied exactly once.
+    """
+    not_utf8 = [("signature", b"\xff\xfe" * 32), ("event_type", b"\xc3\x28")]
+    not_ascii = [("signature", "ä".encode() * 64)]
+    venue = world.venues[0]
+    template = client.new_use(venue, venue.performances[0], card, "agency", None)
+    del client.ledger.uses[template.redemption_id]  # templates only: the ledger holds what must be applied
+    nul = {  # valid by the contract, but PostgreSQL text cannot hold a NUL: stats' handler raises on it
+        **client.submission(world, template),
+        "redemption_id": unique("poison-use-"),
+        "card_type": "personal",
+        "region_id": venue.region_id,
+        "performance_name": "Näytös\u0000",
+        "starts_at": "2026-01-01T18:00:00Z",
+        "kind": "ticket",
+        "card_region_id": venue.region_id,
+        "venue_category": venue.category,
+    }
+    overflow = {  # valid JSON, but its start in Helsinki time is past year 9999: decoding it raises OverflowError
+        **client.submission(world, template),
+        "redemption_id": unique("poison-use-"),
+        "card_type": "personal",
+        "region_id": venue.region_id,
+        "performance_name": "Näytös",
+        "starts_at": "9999-12-31T23:59:00-12:00",
+        "kind": "ticket",
+        "card_region_id": venue.region_id,
+        "venue_category": venue.category,
+    }
+    big = b'{"padding": "' + b"x" * 1_500_000 + b'"}'
+
+    def agency(**fields: Any) -> dict[str, Any]:
+        use = client.new_use(venue, venue.performances[0], card, "agency", None)
+        del client.ledger.uses[use.redemption_id]
+        return {**client.submission(world, use), **fields}
+
+    bad_header_use = agency()
+    not_ascii_use = agency()
+    identity_code = agency(performance_name="Ostaja 131052-308T")  # §11: never kept, never echoed
+    signed = dict(client.signed(json.dumps(identity_code).encode()))
+    identity_value = json.dumps(identity_code).encode()
+    return {
+        Topics.CARDS: [
+            ("not JSON, headers not UTF-8", b"\x00\xff not json", not_utf8, None),
+            ("oversized, a header not ASCII", big, not_ascii, None),
+        ],
+        Topics.REDEMPTIONS: [
+            ("not JSON, headers not UTF-8", b"\x00\xff not json", not_utf8, None),
+            ("a valid use the handler raises on (a NUL in a text)", json.dumps(nul).encode(), [], None),
+            ("a use whose decoding raises (starts past year 9999)", json.dumps(overflow).encode(), [], None),
+            ("oversized, a header not ASCII", big, not_ascii, None),
+        ],
+        Topics.AGENCY_REDEMPTIONS: [
+            ("not JSON, headers not UTF-8", b"\x00\xff not json", not_utf8, None),
+            ("oversized, a header not ASCII", big, not_ascii, None),
+            (
+                "a valid submission, its signature not UTF-8",
+                json.dumps(bad_header_use).encode(),
+                not_utf8,
+                f"{bad_header_use['redemption_id']}:agency_not_authorised",
+            ),
+            (
+                "a valid submission, its signature not ASCII",
+                json.dumps(not_ascii_use).encode(),
+                not_ascii,
+                f"{not_ascii_use['redemption_id']}:agency_not_authorised",
+            ),
+            (
+                "an identity code in a field (signed)",
+                identity_value,
+                [("signature", signed["signature"])],
+                f"{identity_code['redemption_id']}:invalid_request",
+            ),
+        ],
+    }
+
+
+async def test_poison_on_every_consumed_topic_is_isolated(
+    shared_stack: Stack, report: Report, earlier_ledgers: list[Ledger]
+) -> None:
+    """INTERFACE.md "A message never stops a consumer": each poison is answered or dead-lettered alone,
+    every valid message around it is applied exactly once (the reconciler), nothing keeps personal data."""
+    started = time.monotonic()
+    stack = shared_stack
+    ledger = Ledger()
+    answers: dict[str, str] = {}
+    async with Client(stack.urls, stack.bootstrap, ledger) as client:
+        world, cards = await client.prepare(cards=30, performances_per_venue=4)
+        load = Load(client, world, cards, cards_per_s=4, http_uses_per_s=8, agency_uses_per_s=8)
+        load.start()
+        try:
+            per_topic = poison_per_topic(client, world, cards[0])
+            await asyncio.sleep(1.0)
+            for topic, items in per_topic.items():
+                for _what, value, headers, answer in items:
+                    await client.send_raw(topic, [(POISON_KEY.encode(), value)], headers=headers)
+                    if answer is None or answer.endswith("invalid_request"):
+                        ledger.garbage[topic] += 1  # dead-lettered by each consumer of the topic
+                    if answer is not None:
+                        redemption_id, _, reason = answer.partition(":")
+                        answers[redemption_id] = reason
+                    await asyncio.sleep(0.05)
+                report.faults.append(f"{topic}: " + ", ".join(what for what, _, _, _ in items))
+            await asyncio.sleep(2.0)
+        finally:
+            await load.stop()
+
+    reconciler = Reconciler(stack.urls, stack.database_urls, stack.bootstrap)
+    await reconciler.everything(ledger, report, earlier=earlier_ledgers)
+    whole = Ledger.merged([*earlier_ledgers, ledger])
+    earlier_ledgers.append(ledger)
+
+    async def answered() -> list[str]:
+        got = {
+            r.json()["redemption_id"]: r.json().get("reason")
+            for r in await read_all(stack.bootstrap, Topics.REDEMPTION_OUTCOMES)
+            if isinstance(r.json(), dict) and r.json().get("redemption_id") in answers
+        }
+        return [
+            f"poison {rid}: answered {got.get(rid)!r}, not {want!r}"
+            for rid, want in answers.items()
+            if got.get(rid) != want
+        ]
+
+    async def dead_letters_complete() -> list[str]:
+        counts = await reconciler.dead_letters(report)
+        return [
+            f"dead letters from {topic}: expected {CONSUMERS_OF[topic] * whole.garbage[topic]}, got {counts[topic]}"
+            for topic in CONSUMERS_OF
+            if counts[topic] != CONSUMERS_OF[topic] * whole.garbage[topic]
+        ]
+
+    report.differences += await converge(answered, timeout=30)
+    report.differences += await converge(dead_letters_complete, timeout=30)
+    dead = [r for r in await read_all(stack.bootstrap, Topics.DEAD_LETTER) if r.key == POISON_KEY]
+    reasons = Counter(r.headers.get("error", "")[:40] for r in dead)
+    for expected in ("handler failed: ", "undecodable: OverflowError"):
+        if not any(e.startswith(expected) for e in reasons):
+            report.differences.append(f"no dead letter `{expected}…`: {dict(reasons)}")
+    for record in dead:
+        if "131052" in (record.value or b"").decode(errors="replace") + json.dumps(record.headers):
+            report.differences.append(f"dead letter at offset {record.offset} keeps an identity code")
+        if record.value is not None and len(record.value) > 1_000_000:
+            report.differences.append(f"dead letter at offset {record.offset} carries the oversized value")
+    report.notes.append("poison reasons: " + json.dumps(reasons.most_common(12)))
     report.seconds = time.monotonic() - started
     assert not report.differences, report.render()

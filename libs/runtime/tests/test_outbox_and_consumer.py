@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+import uuid
 from datetime import date
 from typing import Any
 
@@ -11,10 +13,12 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
-from kaiku_contracts.cards import CardEvent, CardRevoked
+from faststream.kafka.message import KafkaMessage
+from faststream.kafka.parser import AioKafkaBatchParser
+from kaiku_contracts.cards import CardEvent, CardIssued, CardRevoked
 from kaiku_contracts.enums import RevocationReason
 from kaiku_contracts.topics import Topics, TopicSpec
-from kaiku_runtime.consumer import BatchConsumer, DeadLetters, Delivered
+from kaiku_runtime.consumer import BatchConsumer, DeadLetters, Delivered, _raw_records
 from kaiku_runtime.infra import create_topics
 from kaiku_runtime.outbox import OutboxRelay, enqueue
 from kaiku_runtime.testing import Databases, read_topic, unique
@@ -59,19 +63,21 @@ async def test_relay_publishes_in_order_per_key_and_empties_the_outbox(runtime_d
         assert {r["headers"]["event_type"] for r in mine} == {"CardRevoked"}
 
 
-def record(value: bytes | None, offset: int) -> ConsumerRecord[bytes, bytes]:
+def record(
+    value: bytes | None, offset: int, key: bytes = b"K", headers: tuple[tuple[str, bytes], ...] = ()
+) -> ConsumerRecord[bytes, bytes]:
     return ConsumerRecord(
         topic=Topics.CARDS,
         partition=0,
         offset=offset,
         timestamp=0,
         timestamp_type=0,
-        key=b"K",
+        key=key,
         value=value,
         checksum=None,
-        serialized_key_size=1,
+        serialized_key_size=len(key),
         serialized_value_size=len(value or b""),
-        headers=(),
+        headers=headers,
     )
 
 
@@ -82,7 +88,7 @@ async def test_consumer_dead_letters_garbage_and_applies_each_event_once(runtime
         applied.extend(d.event.card_code for d in batch)
 
     good = revoked(unique("CN"))
-    marker = unique("garbage-")
+    marker = unique("garbage-").encode()
     pool = await asyncpg.create_pool(runtime_db)
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
     await producer.start()
@@ -97,11 +103,11 @@ async def test_consumer_dead_letters_garbage_and_applies_each_event_once(runtime
     )
     try:
         batch = [
-            record(marker.encode() + b"{not json", 1),
-            record(good.to_json_bytes(), 2),
-            record(b'{"event_type": "CardRevoked", "card_code": 42}', 3),
-            record(b'{"event_type": "CardExploded"}', 4),
-            record(good.to_json_bytes(), 5),  # a duplicate delivery
+            record(b"{not json", 1, marker),
+            record(good.to_json_bytes(), 2, marker),
+            record(b'{"event_type": "CardRevoked", "card_code": 42}', 3, marker),
+            record(b'{"event_type": "CardExploded"}', 4, marker),
+            record(good.to_json_bytes(), 5, marker),  # a duplicate delivery
         ]
         await consumer.apply(batch)
         await consumer.apply(batch[1:2])  # redelivered after a crash
@@ -116,15 +122,13 @@ async def test_consumer_dead_letters_garbage_and_applies_each_event_once(runtime
             for r in rs
             if r["headers"].get("source_offset") in {"1", "3", "4"}
             and r["headers"].get("source_topic") == Topics.CARDS
-            and r["key"] == "K"
+            and r["key"] == marker.decode()
         ]
 
-    records = await read_topic(
-        kafka_bootstrap,
-        Topics.DEAD_LETTER,
-        until=lambda rs: any(isinstance(r["value"], bytes) and r["value"].startswith(marker.encode()) for r in rs),
-    )
+    records = await read_topic(kafka_bootstrap, Topics.DEAD_LETTER, until=lambda rs: len(reasons(rs)) >= 3)
     errors = reasons(records)
+    [not_json] = [r for r in records if r["key"] == marker.decode() and r["headers"]["source_offset"] == "1"]
+    assert not_json["value"] is None  # bytes that are not JSON may hold anything: none of them is kept
     assert "not valid JSON" in errors
     assert any(e.startswith("schema:") and "card_code" in e for e in errors)
     assert any("event_type" in e or "tag" in e.lower() for e in errors)
@@ -175,3 +179,142 @@ async def test_the_dead_letter_topic_never_keeps_fields_where_personal_data_woul
     assert "Maija" not in json.dumps(dead)
     assert "010180" not in json.dumps(dead)
     assert "not an accepted field" in dead["headers"]["error"]
+
+
+def issued(code: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "event_type": "CardIssued",
+        "schema_version": 1,
+        "occurred_at": "2026-03-01T10:00:00Z",
+        "card_code": code,
+        "card_type": "community",
+        "region_id": "R1",
+        "distributor_id": "D1",
+        "issued_on": "2026-03-01",
+        "valid_until": "2027-03-01",
+        "holder": None,
+        **fields,
+    }
+
+
+async def test_a_message_that_makes_the_handler_raise_is_dead_lettered_alone(
+    runtime_db: str, kafka_bootstrap: str
+) -> None:
+    """INTERFACE.md "A message never stops a consumer": retried, then isolated; the others are applied once."""
+    poison_code = unique("POISON")
+
+    async def handler(conn: asyncpg.Connection, batch: list[Delivered[CardIssued]]) -> None:
+        for delivered in batch:
+            if delivered.event.card_code == poison_code:
+                raise ZeroDivisionError  # a value the handler cannot cope with
+            await conn.execute("INSERT INTO applied_cards VALUES ($1)", delivered.event.card_code)
+
+    key = unique("poison-").encode()
+    goods = [unique("CP") for _ in range(4)]
+    values = [issued(goods[0]), issued(goods[1]), issued(poison_code), issued(goods[2]), issued(goods[3])]
+    pool = await asyncpg.create_pool(runtime_db)
+    await pool.execute("CREATE TABLE IF NOT EXISTS applied_cards (card_code text)")
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    consumer: BatchConsumer[CardIssued] = BatchConsumer(
+        name=unique("poison-consumer"),
+        topic=Topics.CARDS,
+        adapter=TypeAdapter(CardEvent),
+        handler=handler,
+        pool_getter=lambda: pool,
+        dead_letters_getter=lambda: DeadLetters(producer),
+    )
+    try:
+        started = time.monotonic()
+        await consumer.apply([record(json.dumps(v).encode(), i, key) for i, v in enumerate(values)])
+        assert time.monotonic() - started < 30  # the partition waits seconds, never longer (INTERFACE.md)
+        await consumer.apply([record(json.dumps(v).encode(), i, key) for i, v in enumerate(values)])  # redelivered
+        rows = await pool.fetch("SELECT card_code FROM applied_cards WHERE card_code = ANY($1)", [*goods, poison_code])
+    finally:
+        await producer.stop()
+        await pool.close()
+    assert sorted(r["card_code"] for r in rows) == sorted(
+        goods
+    )  # every valid one exactly once, none taken with the poison
+
+    def mine(rs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [r for r in rs if r["key"] == key.decode()]
+
+    dead = mine(await read_topic(kafka_bootstrap, Topics.DEAD_LETTER, until=lambda rs: len(mine(rs)) >= 2))
+    assert {d["headers"]["source_offset"] for d in dead} == {"2"}
+    assert dead[0]["headers"]["error"] == "handler failed: ZeroDivisionError"
+    assert dead[0]["headers"]["source_topic"] == Topics.CARDS
+    assert dead[0]["value"]["card_code"] == poison_code
+
+
+async def test_a_failing_database_holds_the_batch_and_dead_letters_nothing(kafka_bootstrap: str) -> None:
+    """An outage is no message's fault: the batch is raised for a rewind (nack), never dead-lettered."""
+
+    async def handler(_conn: asyncpg.Connection, _batch: list[Delivered[CardIssued]]) -> None:
+        raise asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle of operation")
+
+    class Pool:
+        def acquire(self) -> Any:
+            raise ConnectionRefusedError
+
+    sent: list[Any] = []
+
+    class Recording(DeadLetters):
+        async def send(self, refused: list[Any]) -> None:
+            sent.extend(refused)
+
+    consumer: BatchConsumer[CardIssued] = BatchConsumer(
+        name="outage",
+        topic=Topics.CARDS,
+        adapter=TypeAdapter(CardEvent),
+        handler=handler,
+        pool_getter=lambda: Pool(),  # type: ignore[arg-type,return-value]
+        dead_letters_getter=lambda: Recording(None),  # type: ignore[arg-type]
+    )
+    with pytest.raises(ConnectionRefusedError):
+        await consumer.apply([record(json.dumps(issued(unique("CO"))).encode(), 1)])
+    assert sent == []
+
+
+async def test_an_identity_code_in_any_field_is_refused_and_not_kept(kafka_bootstrap: str) -> None:
+    code, marker = unique("IC"), unique("ic-").encode()
+    value = issued(code, distributor_id="131052-308T", holder=None)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    consumer: BatchConsumer[CardIssued] = BatchConsumer(
+        name="identity-codes",
+        topic=Topics.CARDS,
+        adapter=TypeAdapter(CardEvent),
+        handler=lambda _conn, _batch: pytest.fail("refused before any handler"),
+        pool_getter=lambda: pytest.fail("nothing to apply"),
+        dead_letters_getter=lambda: DeadLetters(producer),
+    )
+    try:
+        await consumer.apply([record(json.dumps(value).encode(), 1, marker)])
+    finally:
+        await producer.stop()
+
+    def mine(rs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [r for r in rs if r["key"] == marker.decode()]
+
+    [dead] = mine(await read_topic(kafka_bootstrap, Topics.DEAD_LETTER, until=lambda rs: bool(mine(rs))))
+    assert dead["headers"]["error"] == "personal data: an identity code in `distributor_id`"
+    assert dead["headers"]["redacted"] == "distributor_id"
+    assert "distributor_id" not in dead["value"]
+    assert dead["value"]["card_code"] == code
+    assert "131052" not in json.dumps(dead)
+
+
+@pytest.mark.parametrize(
+    "header", [b"\xff\xfe" * 32, "ä".encode() * 64, b"", b"\x00"], ids=["not-utf8", "not-ascii", "empty", "nul"]
+)
+async def test_headers_reach_the_consumer_as_the_bytes_that_arrived(header: bytes) -> None:
+    """FastStream's batch parser raises on a header that is not UTF-8 (the batch vanishes); ours never reads them."""
+    batch = (record(b"{}", 1, headers=(("signature", header), ("event_type", b"CardIssued"))), record(b"{}", 2))
+    message = await _raw_records(batch, AioKafkaBatchParser(KafkaMessage, None).parse_batch)
+    assert message.raw_message is batch
+    assert message.raw_message[0].headers[0] == ("signature", header)
+    assert message.body == [b"{}", b"{}"]
+    with pytest.raises(UnicodeDecodeError):  # what happens without it, for the record
+        await AioKafkaBatchParser(KafkaMessage, None).parse_batch((record(b"{}", 1, headers=(("s", b"\xff"),)),))

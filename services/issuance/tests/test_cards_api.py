@@ -233,7 +233,9 @@ async def test_revocation_is_published_after_the_issue(org: Any) -> None:
     events = await org.events({code}, count=2)
     assert [e["headers"]["event_type"] for e in events] == ["CardIssued", "CardRevoked"]
     assert events[1]["value"]["reason"] == "misuse"
-    assert (await org.revoke(unique("E"))).status_code == 404
+    assert (await org.revoke(unique("E"), headers=org.national)).status_code == 404
+    # a distributor learns nothing about codes that are not its own, not even that they are unused
+    assert (await org.revoke(unique("E"))).status_code == 403
 
 
 async def test_region_admin_may_revoke_in_its_region(org: Any) -> None:
@@ -354,3 +356,38 @@ async def test_concurrent_grants_of_one_code_record_one_card(org: Any) -> None:
         "SELECT count(*) AS n FROM cards WHERE card_code = ANY($1)", [body["card_code"], other["card_code"]]
     )
     assert rows[0]["n"] == 2
+
+
+async def test_an_out_of_scope_caller_cannot_tell_whether_a_code_exists(org: Any) -> None:
+    """403 before 404 (INTERFACE.md: issuing distributor, its region_admin, national): same answer either way."""
+    other = await type(org)(org.http, org, org.bootstrap).setup()  # another region and its distributor
+    theirs = (await other.issue(other.card())).json()["card_code"]
+    nobodys = unique("E")
+    for headers in (org.headers, org.admin, auth("venue", region=org.region, org=unique("V"))):
+        answers = [await org.http.get(f"{org.url}/v1/cards/{code}", headers=headers) for code in (theirs, nobodys)]
+        assert [r.status_code for r in answers] == [403, 403]
+        assert answers[0].json()["reason"] == answers[1].json()["reason"] == "forbidden"
+        assert theirs not in answers[0].text
+    # the distributor's own unknown codes too: it never learns which codes are in use
+    r = await org.http.get(f"{org.url}/v1/cards/{nobodys}", headers=org.headers)
+    assert r.status_code == 403
+    r = await org.http.get(f"{org.url}/v1/cards/{nobodys}", headers=org.national)
+    assert r.status_code == 404
+
+
+async def test_a_distributor_token_speaks_only_for_a_distributor_of_its_region(org: Any) -> None:
+    """A token whose `region` claim is not its distributor's region is 403 everywhere, and records nothing."""
+    other = await type(org)(org.http, org, org.bootstrap).setup()  # another region and its distributor
+    own = (await org.issue(org.card())).json()["card_code"]
+    forged = auth("distributor", region=other.region, org=org.distributor)  # org D, another region
+    body = org.card()
+    r = await org.issue(body, headers=forged)
+    assert r.status_code == 403, r.text
+    assert r.json()["reason"] == "forbidden"
+    assert await org.sql("SELECT 1 FROM cards WHERE card_code = $1", body["card_code"].upper()) == []
+    assert (await org.http.get(f"{org.url}/v1/cards/{own}", headers=forged)).status_code == 403
+    r = await org.revoke(own, headers=forged, reason="misuse")
+    assert r.status_code == 403
+    assert (await org.http.get(f"{org.url}/v1/cards/{own}", headers=org.headers)).json()["status"] == "active"
+    r = await org.http.get(f"{org.url}/v1/cards", headers=forged)
+    assert r.status_code == 403

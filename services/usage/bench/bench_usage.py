@@ -29,10 +29,12 @@ from kaiku_runtime.devstack import spawn_service, stop_services, wait_ready
 from kaiku_runtime.infra import create_topics, free_port, resolve_postgres, run_sync, start_tansu
 from kaiku_runtime.settings import DEV_JWT_SECRET
 from kaiku_runtime.testing import auth, produce, unique, wait_until
+from kaiku_usage.domain.signatures import sign
 
 HTTP_SERIAL = 300
 HTTP_CONCURRENT = 600
 CONCURRENCY = 20
+AGENCY_KEY = "bench-agency-signing-key-0123456789abcdef"
 AGENCY = 3000
 STATUS_CHECKS = 500
 
@@ -85,6 +87,12 @@ async def measure(url: str, bootstrap: str) -> None:
         r = await http.post(
             f"{url}/v1/venues",
             json={"venue_id": venue, "region_id": region, "name": "Bench", "category": "culture", "agencies": [agency]},
+            headers=auth("national"),
+        )
+        r.raise_for_status()
+        r = await http.put(
+            f"{url}/v1/agencies/{agency}",
+            json={"name": "Bench", "signing_key": AGENCY_KEY},
             headers=auth("national"),
         )
         r.raise_for_status()
@@ -149,6 +157,7 @@ async def measure(url: str, bootstrap: str) -> None:
         bootstrap,
         Topics.AGENCY_REDEMPTIONS,
         [(str(s["card_code"]).encode(), json.dumps(s).encode()) for s in submissions],
+        signer=lambda value: sign(AGENCY_KEY, value),
     )
     await waiter
     elapsed = time.perf_counter() - t

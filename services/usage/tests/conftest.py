@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ from kaiku_contracts.enums import CardType, Gender, LifeSituation, RevocationRea
 from kaiku_contracts.topics import Topics
 from kaiku_runtime.devstack import ServiceProcess
 from kaiku_runtime.testing import ServiceRunner, auth, produce, read_topic, unique, wait_until
+from kaiku_usage.domain.signatures import sign
 
 HOLDER = HolderProfile(
     birth_year=1980, mother_tongue="fi", gender=Gender.FEMALE, postal_code="00100", life_situation=LifeSituation.OTHER
@@ -43,6 +44,7 @@ class Scene:
         self.region = unique("R")
         self.venue = unique("V")
         self.agency = unique("A")
+        self.keys: dict[str, str] = {}  # signing key of each agency registered (by the national office)
         self.venue_headers = auth("venue", region=self.region, org=self.venue)
         self.agency_headers = auth("agency", org=self.agency)
         self.national = auth("national")
@@ -62,7 +64,27 @@ class Scene:
             headers=self.national,
         )
         assert r.status_code == 201, r.text
+        for agency in (self.agency, *agencies):
+            await self.register_agency(agency)
         return self
+
+    async def register_agency(self, agency_id: str, key: str | None = None) -> str:
+        """The national office registers the agency with its signing key (INTERFACE.md)."""
+        key = key or f"{agency_id}-signing-key-" + uuid.uuid4().hex
+        r = await self.http.put(
+            f"{self.url}/v1/agencies/{agency_id}",
+            json={"name": "Lippupalvelu", "signing_key": key},
+            headers=self.national,
+        )
+        assert r.status_code == 200, r.text
+        assert key not in r.text
+        self.keys[agency_id] = key
+        return key
+
+    def signer(self, agency_id: str | None = None) -> Callable[[bytes], str]:
+        """Signs as `agency_id` (the scene's agency by default) would."""
+        key = self.keys[agency_id or self.agency]
+        return lambda value: sign(key, value)
 
     # -- cards: published on kaiku.cards.v1 as issuance would --------------------------------
     def card(
@@ -161,11 +183,18 @@ class Scene:
             "agency_id": agency_id or self.agency,
         }
 
-    async def submit(self, submissions: list[dict[str, Any]], **headers: str) -> None:
+    async def submit(self, submissions: list[dict[str, Any]], *, signed: bool = True, **headers: str) -> None:
+        """Each submission signed by the agency it names (unless `signed=False`), as a real agency sends it."""
+
+        def signature(value: bytes) -> str:
+            agency = json.loads(value).get("agency_id")
+            return sign(self.keys.get(agency, "not-a-registered-agency-key"), value)
+
         await produce(
             self.bootstrap,
             Topics.AGENCY_REDEMPTIONS,
             [(s["card_code"].encode(), json.dumps(s).encode()) for s in submissions],
+            signer=signature if signed else None,
             **headers,
         )
 

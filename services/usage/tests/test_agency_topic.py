@@ -34,7 +34,8 @@ async def test_garbage_goes_to_the_dead_letter_topic_and_every_valid_message_is_
         (garbage_keys[5].encode(), None),
         (cards[3].encode(), json.dumps(valid[3]).encode()),
     ]
-    await produce(scene.bootstrap, Topics.AGENCY_REDEMPTIONS, messages)
+    # signed by the scene's agency: an unreadable message is answered only when its agency signed it
+    await produce(scene.bootstrap, Topics.AGENCY_REDEMPTIONS, messages, signer=scene.signer())
 
     answered = [wrong_types["redemption_id"], unknown_type["redemption_id"]]
     outcomes = await scene.outcomes(
@@ -116,74 +117,115 @@ async def test_a_full_ticket_redeemed_event_is_a_valid_submission(scene: Any) ->
     assert published[0]["value"]["region_id"] == scene.region  # usage's own facts, not the agency's
 
 
-async def register(scene: Any, agency_id: str, key: str | None) -> None:
-    r = await scene.http.put(
-        f"{scene.url}/v1/agencies/{agency_id}",
-        json={"name": "Lippupalvelu", "signing_key": key},
+async def test_an_agency_speaks_only_for_itself(scene: Any) -> None:
+    """INTERFACE.md "Who may write to the agency topic": fail closed, and nothing is recorded."""
+    signed, other, keyless = scene.agency, unique("AO"), unique("AK")
+    unregistered = unique("AU")
+    await scene.setup(agencies=[other])  # the venue sells through all of them
+    r = await scene.http.post(
+        f"{scene.url}/v1/venues",
+        json={
+            "venue_id": scene.venue,
+            "region_id": scene.region,
+            "name": "Teater Hilla",
+            "category": "culture",
+            "agencies": [signed, other, keyless, unregistered],
+        },
         headers=scene.national,
     )
-    assert r.status_code == 200, r.text
-    assert key not in r.text if key else True
-
-
-async def test_signed_agencies_must_sign_and_unsigned_ones_still_work(scene: Any) -> None:
-    signed, other, keyless = scene.agency, unique("AO"), unique("AK")
-    await scene.setup(agencies=[other, keyless])  # the venue sells through all three
-    key, other_key = "signed-agency-secret-" + unique("k"), "other-agency-secret-" + unique("k")
-    await register(scene, signed, key)
-    await register(scene, other, other_key)
-    cards = [scene.card() for _ in range(5)]
+    assert r.status_code == 201, r.text
+    key, other_key = scene.keys[signed], scene.keys[other]
+    cards = [scene.card() for _ in range(8)]
     await scene.publish_cards()
     performance = await scene.performance()
-    unsigned, wrong, others, good = (scene.submission(scene.use(c, performance), signed) for c in cards[:4])
-    no_key = scene.submission(scene.use(cards[4], performance), keyless)
+    unsigned, wrong, others, upper, not_ascii, good = (
+        scene.submission(scene.use(c, performance), signed) for c in cards[:6]
+    )
+    no_key = scene.submission(scene.use(cards[6], performance), keyless)
+    nobody = scene.submission(scene.use(cards[7], performance), unregistered)
 
-    async def send(submission: dict[str, Any], signing_key: str) -> None:
+    async def send(submission: dict[str, Any], signature: bytes | None) -> None:
         value = json.dumps(submission).encode()
-        headers = {SIGNATURE_HEADER: sign(signing_key, value)}
+        headers = [(SIGNATURE_HEADER, signature)] if signature is not None else []
         await produce(
-            scene.bootstrap, Topics.AGENCY_REDEMPTIONS, [(submission["card_code"].encode(), value)], **headers
+            scene.bootstrap, Topics.AGENCY_REDEMPTIONS, [(submission["card_code"].encode(), value)], raw_headers=headers
         )
 
-    await scene.submit([unsigned])
-    await send(wrong, "guessed-key-1234567")
-    await send(others, other_key)
-    await send(good, key)
-    await scene.submit([no_key])
+    def signature(submission: dict[str, Any], signing_key: str) -> bytes:
+        return sign(signing_key, json.dumps(submission).encode()).encode()
 
-    # unreadable submissions in a signed agency's name are answered only when the agency signed them
+    await send(unsigned, None)
+    await send(wrong, signature(wrong, "guessed-key-of-at-least-32-characters"))
+    await send(others, signature(others, other_key))  # another agency's key
+    await send(upper, signature(upper, key).upper())  # the contract says lower-case hex
+    await send(not_ascii, "ä".encode() * 64)  # decodable, not ASCII: judged, never raises
+    await send(good, signature(good, key))
+    await send(no_key, signature(no_key, key))
+    await send(nobody, signature(nobody, key))
+
+    # unreadable submissions in an agency's name are answered only when the agency signed them
     forged_garbage = {**scene.submission(scene.use(cards[0], performance), signed), "adult_tickets": "x"}
     signed_garbage = {**scene.submission(scene.use(cards[1], performance), signed), "adult_tickets": "x"}
-    await scene.submit([forged_garbage])
-    await send(signed_garbage, key)
+    await send(forged_garbage, None)
+    await send(signed_garbage, signature(signed_garbage, key))
 
-    ids = [s["redemption_id"] for s in (unsigned, wrong, others, good, no_key, signed_garbage)]
+    refused = [unsigned, wrong, others, upper, not_ascii, no_key, nobody]
+    ids = [s["redemption_id"] for s in (*refused, good, signed_garbage)]
     outcomes = await scene.outcomes(ids, unanswered=[forged_garbage["redemption_id"]])
     verdicts = [outcomes[i][0].get("reason", "accepted") for i in ids]
-    assert verdicts == ["agency_not_authorised"] * 3 + ["accepted", "accepted", "invalid_request"]
-    assert "signature" in outcomes[ids[0]][0]["detail"]
+    assert verdicts == ["agency_not_authorised"] * len(refused) + ["accepted", "invalid_request"]
+    assert [outcomes[s["redemption_id"]][0]["_key"] for s in refused] == [s["agency_id"] for s in refused]
+    assert "signature" in outcomes[unsigned["redemption_id"]][0]["detail"]
+    assert "ä" not in outcomes[not_ascii["redemption_id"]][0]["detail"]
     assert forged_garbage["redemption_id"] not in outcomes
 
-    metrics = (await scene.http.get(f"{scene.url}/metrics")).text
-    assert f'kaiku_agency_unsigned_messages_total{{agency_id="{keyless}"}} 1.0' in metrics
-    assert f'kaiku_agency_unsigned_messages_total{{agency_id="{signed}"}}' not in metrics
+    # nothing recorded: only the signed use reaches kaiku.redemptions.v1, and the refused cards are still unused
+    published = await scene.published(Topics.REDEMPTIONS, lambda v: v.get("redemption_id") in ids)
+    assert [p["value"]["redemption_id"] for p in published] == [good["redemption_id"]]
+    for submission in refused:
+        r = await scene.redeem(scene.use(submission["card_code"], performance))
+        assert r.status_code == 201, r.text  # the card's use at this performance was never recorded
 
 
-async def test_only_national_or_the_registering_region_manages_an_agency(scene: Any) -> None:
+async def test_only_the_national_office_registers_agencies_and_keys(scene: Any) -> None:
     agency = unique("AR")
-    admin = auth("region_admin", region=scene.region)
-    r = await scene.http.put(f"{scene.url}/v1/agencies/{agency}", json={"signing_key": "x" * 20}, headers=admin)
+    good_key = "k" * 32
+    for headers in (
+        auth("region_admin", region=scene.region),
+        scene.venue_headers,
+        auth("agency", org=agency),  # an agency may not set its own key either
+        auth("distributor", region=scene.region, org=unique("D")),
+    ):
+        r = await scene.http.put(f"{scene.url}/v1/agencies/{agency}", json={"signing_key": good_key}, headers=headers)
+        assert r.status_code == 403, r.text
+        assert r.json()["reason"] == "forbidden"
+    for body in ({"signing_key": "k" * 31}, {"signing_key": None}, {"name": "Lippu"}, {"signing_key": 7}):
+        r = await scene.http.put(f"{scene.url}/v1/agencies/{agency}", json=body, headers=scene.national)
+        assert r.status_code == 422, r.text
+        assert r.json()["reason"] == "invalid_request"
+        assert "signing_key" in r.json()["detail"]
+        assert "k" * 31 not in r.text
+    # none of the refused calls registered it: its messages are still refused
+    card = scene.card()
+    await scene.publish_cards()
+    performance = await scene.performance()
+    forged = scene.submission(scene.use(card, performance), agency)
+    value = json.dumps(forged).encode()
+    await produce(
+        scene.bootstrap,
+        Topics.AGENCY_REDEMPTIONS,
+        [(card.encode(), value)],
+        raw_headers=[(SIGNATURE_HEADER, sign(good_key, value).encode())],
+    )
+    outcome = (await scene.outcomes([forged["redemption_id"]]))[forged["redemption_id"]][0]
+    assert outcome["reason"] == "agency_not_authorised"
+
+    r = await scene.http.put(
+        f"{scene.url}/v1/agencies/{agency}", json={"name": "Lippu", "signing_key": good_key}, headers=scene.national
+    )
     assert r.status_code == 200, r.text
-    assert r.json() == {"agency_id": agency, "name": None, "signs_messages": True}
-    other_admin = auth("region_admin", region=unique("R"))
-    r = await scene.http.put(f"{scene.url}/v1/agencies/{agency}", json={}, headers=other_admin)
-    assert r.status_code == 403
-    r = await scene.http.put(f"{scene.url}/v1/agencies/{agency}", json={}, headers=scene.venue_headers)
-    assert r.status_code == 403
-    r = await scene.http.put(f"{scene.url}/v1/agencies/{agency}", json={"signing_key": "short"}, headers=admin)
-    assert r.status_code == 422
-    r = await scene.http.put(f"{scene.url}/v1/agencies/{agency}", json={"signing_key": None}, headers=scene.national)
-    assert r.json()["signs_messages"] is False
+    assert r.json() == {"agency_id": agency, "name": "Lippu", "signs_messages": True}
+    assert good_key not in r.text
 
 
 async def test_uses_of_one_batch_see_each_other(scene: Any) -> None:
@@ -209,3 +251,31 @@ async def test_uses_of_one_batch_see_each_other(scene: Any) -> None:
     # two cards, two partitions: either may come first, one place was left
     verdicts = sorted(o[0].get("reason", "accepted") for o in outcomes.values())
     assert verdicts == ["accepted", "limit_reached"]
+
+
+async def test_an_identity_code_in_an_agency_message_is_refused_naming_the_field(scene: Any) -> None:
+    """INTERFACE.md: `invalid_request` to the agency naming the field, a dead letter without the value."""
+    card = scene.card()
+    await scene.publish_cards()
+    performance = await scene.performance()
+    submission = {**scene.submission(scene.use(card, performance)), "performance_name": "Varaaja 131052-308T"}
+    await scene.submit([submission])
+    [answer] = (await scene.outcomes([submission["redemption_id"]]))[submission["redemption_id"]]
+    assert answer["event_type"] == "RedemptionRejected"
+    assert answer["reason"] == "invalid_request"
+    assert "performance_name" in answer["detail"]
+    assert "131052" not in json.dumps(answer)
+
+    def mine(rs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            r
+            for r in rs
+            if isinstance(r["value"], dict) and r["value"].get("redemption_id") == submission["redemption_id"]
+        ]
+
+    [dead] = mine(await read_topic(scene.bootstrap, Topics.DEAD_LETTER, until=lambda rs: bool(mine(rs))))
+    assert dead["headers"]["source_topic"] == Topics.AGENCY_REDEMPTIONS
+    assert "performance_name" in dead["headers"]["error"]
+    assert "131052" not in json.dumps(dead)
+    # nothing recorded: the card is still unused at this performance
+    assert (await scene.redeem(scene.use(card, performance))).status_code == 201

@@ -92,16 +92,24 @@ def test_ids_are_stable_and_tell_identical_rows_apart() -> None:
 
 
 def test_signatures() -> None:
-    value = b'{"redemption_id": "r1"}'
-    good = sign("agency-one-secret-key", value)
-    assert check_signature("agency-one-secret-key", value, good) is SignatureCheck.VALID
-    assert check_signature("agency-one-secret-key", value, good.upper()) is SignatureCheck.VALID
-    assert check_signature("agency-one-secret-key", value, None) is SignatureCheck.MISSING
-    assert check_signature("agency-one-secret-key", value, sign("agency-two-secret-key", value)) is (
-        SignatureCheck.INVALID
-    )
-    assert check_signature("agency-one-secret-key", value + b" ", good) is SignatureCheck.INVALID
-    assert check_signature(None, value, None) is SignatureCheck.NOT_REQUIRED
+    value = b'{"redemption_id": "R1"}'
+    key, other = "agency-one-secret-key-of-32-chars", "agency-two-secret-key-of-32-chars"
+    good = sign(key, value)
+    assert check_signature(key, value, good.encode()) is SignatureCheck.VALID
+    # the contract says lower-case hex: anything else is not the signature
+    assert check_signature(key, value, good.upper().encode()) is SignatureCheck.INVALID
+    assert check_signature(key, value, None) is SignatureCheck.MISSING
+    assert check_signature(key, value, b"") is SignatureCheck.MISSING
+    assert check_signature(key, value, sign(other, value).encode()) is SignatureCheck.INVALID
+    assert check_signature(key, value + b" ", good.encode()) is SignatureCheck.INVALID
+    # fail closed: an agency without a key (or not registered at all) is trusted for nothing
+    assert check_signature(None, value, good.encode()) is SignatureCheck.UNREGISTERED
+    assert check_signature("", value, None) is SignatureCheck.UNREGISTERED
+
+
+@pytest.mark.parametrize("header", [b"\xff\xfe" * 32, "é".encode() * 32, "ä".encode() * 32, b"\x00" * 64])
+def test_a_signature_of_any_bytes_is_judged_never_raises(header: bytes) -> None:
+    assert check_signature("agency-one-secret-key-of-32-chars", b"{}", header) is SignatureCheck.INVALID
 
 
 @pytest.mark.parametrize(
@@ -112,6 +120,7 @@ def test_signatures() -> None:
         (b'{"agency_id": "A1"}', None),  # nothing to answer about
         (b'{"redemption_id": "r 1", "agency_id": "A1"}', None),  # not an id
         (b'{"redemption_id": 7, "agency_id": "A1"}', None),
+        (b'{"redemption_id": "131052-308T", "agency_id": "A1"}', None),  # never repeats an identity code
         (b"[1, 2]", None),
         (b"\x00\xff", None),
         (None, None),

@@ -25,6 +25,7 @@ from aiokafka import AIOKafkaProducer
 from kaiku_contracts.calendar import HELSINKI
 from kaiku_contracts.topics import Topics
 from kaiku_runtime.testing import auth, unique
+from kaiku_usage.domain.signatures import SIGNATURE_HEADER, sign
 
 ANSWER_DEADLINE = 120.0
 """A client gives up on one input after this long without a definitive answer (reported, never hangs)."""
@@ -153,6 +154,16 @@ class Client:
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), limits=httpx.Limits(max_connections=128))
         self.producer: AIOKafkaProducer | None = None
         self.agency_of: dict[str, str] = {}
+        self.agency_keys: dict[str, str] = {}  # the signing key the national office registered per agency
+
+    def signed(self, value: bytes | None) -> list[tuple[str, bytes]]:
+        """The `signature` header the agency named in `value` sends with it (none for what names no agency)."""
+        try:
+            agency = json.loads(value or b"").get("agency_id")
+        except (ValueError, AttributeError):
+            return []
+        key = self.agency_keys.get(agency) if isinstance(agency, str) else None
+        return [(SIGNATURE_HEADER, sign(key, value or b"").encode())] if key else []
 
     async def __aenter__(self) -> Client:
         self.producer = AIOKafkaProducer(
@@ -190,6 +201,14 @@ class Client:
         regions = [unique("R"), unique("R")]
         distributors = {r: unique("D") for r in regions}
         agency = unique("A")
+        self.agency_keys[agency] = key = f"{agency}-signing-key-" + uuid.uuid4().hex
+        r = await self.call(
+            "PUT",
+            f"{self.urls['usage']}/v1/agencies/{agency}",
+            json_body={"name": "Lippupiste", "signing_key": key},
+            headers=national,
+        )
+        assert r.status_code == 200, r.text
         for region in regions:
             r = await self.call(
                 "POST",
@@ -398,8 +417,12 @@ class Client:
         *,
         partitions: list[int] | None = None,
         headers: list[tuple[str, bytes]] | None = None,
+        sign_as_agency: bool = False,
     ) -> None:
-        """Send until the broker acknowledges every message (the lot is sent again after a timeout)."""
+        """Send until the broker acknowledges every message (the lot is sent again after a timeout).
+
+        `sign_as_agency`: each value gets the signature of the agency it names, as that agency would send it.
+        """
         assert self.producer is not None
         deadline = time.monotonic() + ANSWER_DEADLINE
         while True:
@@ -411,7 +434,7 @@ class Client:
                             value=value,
                             key=key,
                             partition=partitions[i] if partitions is not None else None,
-                            headers=headers,
+                            headers=(headers or []) + (self.signed(value) if sign_as_agency else []),
                         ),
                         20,
                     )
@@ -427,7 +450,7 @@ class Client:
     async def submit_agency(self, world: World, uses: list[Use]) -> None:
         """An agency sends its uses (key = card code); the lot is sent again until acknowledged."""
         messages = [(u.card_code.encode(), json.dumps(self.submission(world, u)).encode()) for u in uses]
-        await self.send_raw(Topics.AGENCY_REDEMPTIONS, messages)
+        await self.send_raw(Topics.AGENCY_REDEMPTIONS, messages, sign_as_agency=True)
         self.ledger.agency_sends += len(messages)
         for use in uses:
             use.deliveries += 1

@@ -166,3 +166,15 @@ async def authenticate(request: Request) -> Principal:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+
+
+def org_in_token_region(principal: Principal, org_region: str | None) -> bool:
+    """Whether a venue or distributor token's `org` belongs to its `region` claim (INTERFACE.md "Authentication").
+
+    `org_region` is the region the service has on record for the organisation (None: not on record, the
+    route answers for an unknown one). A token naming another region's venue or distributor is outside
+    its scope everywhere, so the services refuse it (403) before any route looks at it.
+    """
+    if principal.role not in (Role.VENUE, Role.DISTRIBUTOR) or org_region is None:
+        return True
+    return principal.region == org_region

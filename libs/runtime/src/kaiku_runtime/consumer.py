@@ -1,15 +1,22 @@
 """Idempotent batch consumers with a dead-letter topic (patterns 2 and 5).
 
-A FastStream batch subscriber hands raw records to `BatchConsumer.consume`: each record is
-decoded into its contract model; what cannot be decoded goes to `kaiku.dead-letter.v1` with the
-reason. The decoded events are applied in ONE database transaction together with their
+A FastStream batch subscriber hands raw records to `BatchConsumer.consume` (headers and values as
+the bytes that arrived: FastStream's own batch parser decodes every header as UTF-8 and one bad
+header would make the whole batch vanish, see docs/usage.md "Ticket agencies on Kafka"). Each record
+is decoded here into its contract model; what cannot be decoded goes to `kaiku.dead-letter.v1`
+with the reason. The decoded events are applied in ONE database transaction together with their
 `processed_events` rows; only after that commit is the Kafka offset committed (manual ack).
-A failure rewinds to the batch start (nack) and the batch is applied again, idempotently.
+
+No message stops a consumer (INTERFACE.md "A message never stops a consumer"): a batch that fails is
+tried again a few times, then message by message; the one that still fails is dead-lettered (and
+answered, where the topic has someone to answer) and the rest go on. Only a failure of the database
+or the broker themselves (which no message causes) rewinds to the batch start (nack) until they answer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -24,6 +31,7 @@ from aiokafka.structs import ConsumerRecord, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.message import StreamMessage
+from kaiku_contracts.identity_codes import fields_with_identity_codes
 from kaiku_contracts.topics import (
     DEAD_LETTER_ERROR_HEADER,
     DEAD_LETTER_REDACTED_HEADER,
@@ -48,6 +56,21 @@ log = get_logger(__name__)
 
 MAX_MESSAGE_BYTES = 1_000_000
 """Larger values are refused to the dead-letter topic rather than parsed."""
+
+RETRY_PAUSES_S = (0.25, 1.0)
+"""Pauses between the tries of a failing batch before it is taken apart message by message: with the
+one-by-one pass, a poison message holds its partition for a few seconds, far under the 30 s of INTERFACE.md."""
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+)
+"""Failures of the database or the network, not of a message: the batch waits for them (nack), never
+dead-lettered, or an outage would empty a topic into the dead letters."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +149,27 @@ def _only_known(document: Any, known: frozenset[str], path: str = "") -> tuple[A
     return kept_fields, dropped
 
 
+def _kept(document: Any, known: frozenset[str]) -> tuple[bytes, tuple[str, ...]]:
+    """What the dead-letter topic may keep of a JSON document: the fields the contract knows, minus any
+    string holding a personal identity code (§11), and the paths of what it left out."""
+    kept, dropped = _only_known(document, known)
+    personal = list(fields_with_identity_codes(kept))
+    for path in personal:
+        kept = _without(kept, path.split("."))
+    return json.dumps(kept, ensure_ascii=False).encode(), tuple(dropped + personal)
+
+
+def _without(document: Any, path: list[str]) -> Any:
+    if not path or not isinstance(document, dict):
+        return None  # a list item or the whole value: replaced, never kept
+    head, rest = path[0], path[1:]
+    if head not in document:
+        return document
+    if not rest:
+        return {k: v for k, v in document.items() if k != head}
+    return {**document, head: _without(document[head], rest)}
+
+
 def _refusal(
     record: ConsumerRecord[Any, Any], adapter: TypeAdapter[Any], known: frozenset[str]
 ) -> tuple[Any, Refused | None]:
@@ -135,18 +179,36 @@ def _refusal(
     if len(value) > MAX_MESSAGE_BYTES:
         return None, Refused(record, f"message of {len(value)} bytes exceeds the {MAX_MESSAGE_BYTES}-byte limit", b"")
     try:
-        return adapter.validate_json(value), None
+        document = json.loads(value)
+    except (ValueError, RecursionError):
+        # nothing of it is kept: bytes that are not JSON may hold anything, personal data included
+        return None, Refused(record, "not valid JSON", None)
+    personal = sorted(set(fields_with_identity_codes(document)))
+    if personal:
+        # an identity code is refused wherever it appears (INTERFACE.md); the reason names the field only
+        kept, dropped = _kept(document, known)
+        reason = "personal data: an identity code in " + ", ".join(f"`{p}`" for p in personal)
+        return None, Refused(record, reason, kept, dropped)
+    try:
+        return adapter.validate_json(value), None  # from the bytes: JSON types exactly as the contract reads them
     except ValidationError as exc:
         errors = exc.errors(include_input=False, include_url=False)
         if errors and errors[0].get("type") == "json_invalid":
-            return None, Refused(record, "not valid JSON", value)
+            return None, Refused(record, "not valid JSON", None)
         reason = "schema: " + describe_validation_errors(list(errors))
         # Fields the contract does not know are where personal data would be (§11): the dead-letter topic
         # keeps the rest of the message for inspection, never them, and names what it left out.
-        kept, dropped = _only_known(json.loads(value), known)
-        if not dropped:
-            return None, Refused(record, reason, value)
-        return None, Refused(record, reason, json.dumps(kept, ensure_ascii=False).encode(), tuple(dropped))
+        kept, dropped = _kept(document, known)
+        return None, Refused(record, reason, kept, dropped)
+
+
+def _decode(
+    record: ConsumerRecord[Any, Any], adapter: TypeAdapter[Any], known: frozenset[str]
+) -> tuple[Any, Refused | None]:
+    try:
+        return _refusal(record, adapter, known)
+    except Exception as exc:  # whatever a message does to the decoder, it is that message's fault
+        return None, Refused(record, f"undecodable: {type(exc).__name__}", None)
 
 
 RefusedHandler = Callable[[asyncpg.Connection, list[Refused]], Awaitable[None]]
@@ -215,35 +277,99 @@ class BatchConsumer(Generic[E]):
         good: list[Delivered[E]] = []
         bad: list[Refused] = []
         for record in records:
-            event, refused = _refusal(record, self._adapter, self._known_fields)
+            event, refused = _decode(record, self._adapter, self._known_fields)
             if refused is None:
                 good.append(Delivered(event, record))
             else:
                 bad.append(refused)
+        if good:
+            bad += await self._apply_isolating(good)
         if bad:
             await self._dead_letters().send(bad)
             if self._on_refused is not None:
-                async with self._pool().acquire() as conn, conn.transaction():
-                    await self._on_refused(conn, bad)
-        if good:
-            async with self._pool().acquire() as conn, conn.transaction():
-                if self._dedupe:
-                    ids = [getattr(d.event, "event_id") for d in good]  # noqa: B009
-                    fresh = await claim_new_events(conn, self.name, ids)
-                    DUPLICATES_SKIPPED.labels(self.name).inc(len(good) - len(fresh))
-                    # keep the first delivery of each fresh id: a batch may hold the same event twice
-                    firsts: list[Delivered[E]] = []
-                    for delivered, event_id in zip(good, ids, strict=True):
-                        if event_id in fresh:
-                            fresh.discard(event_id)
-                            firsts.append(delivered)
-                    good = firsts
-                if good:
-                    await self._handler(conn, good)
-            EVENTS_CONSUMED.labels(self.name, self.topic).inc(len(good))
-            if self._after_commit is not None:
-                self._after_commit()
+                await self._answer_refused(bad)
         self.batches_applied += 1
+
+    async def _answer_refused(self, refused: list[Refused]) -> None:
+        """Run `on_refused` for the lot, or one by one if the lot fails: an answer that cannot be made is
+        logged and left (the message is dead-lettered already), never a reason to stop."""
+        if await self._try_answer(refused) or len(refused) == 1:
+            return
+        for one in refused:
+            await self._try_answer([one])
+
+    async def _try_answer(self, refused: list[Refused]) -> bool:
+        assert self._on_refused is not None
+        try:
+            async with self._pool().acquire() as conn, conn.transaction():
+                await self._on_refused(conn, refused)
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as exc:
+            CONSUMER_ERRORS.labels(self.name).inc()
+            log.error("consumer_refusal_unanswered", consumer=self.name, error=type(exc).__name__, size=len(refused))
+            return False
+        return True
+
+    async def _apply_isolating(self, good: list[Delivered[E]]) -> list[Refused]:
+        """Apply `good`; return the messages that make the handler fail every time (poison), applying the rest.
+
+        A failure of the database or the network itself is raised (the batch waits for it, never dead-lettered).
+        """
+        error = "Exception"
+        for pause in (*RETRY_PAUSES_S, None):
+            try:
+                await self._apply_good(good)
+                return []
+            except TRANSIENT_ERRORS:
+                raise
+            except Exception as exc:
+                error = type(exc).__name__
+                CONSUMER_ERRORS.labels(self.name).inc()
+                log.warning("consumer_batch_retried", consumer=self.name, error=error, size=len(good))
+                if pause is not None:
+                    await asyncio.sleep(pause)
+        if len(good) == 1:
+            # the one message failed every try: it is the poison
+            return [self._poisoned(good[0], f"handler failed: {error}")]
+        poisoned: list[Refused] = []
+        for delivered in good:  # one at a time: the poison fails alone and takes no other message with it
+            try:
+                await self._apply_good([delivered])
+            except TRANSIENT_ERRORS:
+                raise
+            except Exception as exc:
+                CONSUMER_ERRORS.labels(self.name).inc()
+                poisoned.append(self._poisoned(delivered, f"handler failed: {type(exc).__name__}"))
+        return poisoned
+
+    def _poisoned(self, delivered: Delivered[E], reason: str) -> Refused:
+        record = delivered.record
+        log.error("consumer_message_poisoned", consumer=self.name, offset=record.offset, partition=record.partition)
+        try:
+            kept, dropped = _kept(json.loads(record.value), self._known_fields)
+        except Exception:  # pragma: no cover - it was decoded once already
+            kept, dropped = b"", ()
+        return Refused(record, reason, kept, dropped)
+
+    async def _apply_good(self, good: list[Delivered[E]]) -> None:
+        async with self._pool().acquire() as conn, conn.transaction():
+            if self._dedupe:
+                ids = [getattr(d.event, "event_id") for d in good]  # noqa: B009
+                fresh = await claim_new_events(conn, self.name, ids)
+                DUPLICATES_SKIPPED.labels(self.name).inc(len(good) - len(fresh))
+                # keep the first delivery of each fresh id: a batch may hold the same event twice
+                firsts: list[Delivered[E]] = []
+                for delivered, event_id in zip(good, ids, strict=True):
+                    if event_id in fresh:
+                        fresh.discard(event_id)
+                        firsts.append(delivered)
+                good = firsts
+            if good:
+                await self._handler(conn, good)
+        EVENTS_CONSUMED.labels(self.name, self.topic).inc(len(good))
+        if self._after_commit is not None:
+            self._after_commit()
 
     async def consume(self, _body: list[bytes], msg: KafkaMessage) -> None:
         raw = msg.raw_message
@@ -289,6 +415,22 @@ async def _raw_bytes(message: StreamMessage[Any], _original: Any = None) -> Any:
     return message.body
 
 
+async def _raw_records(
+    records: tuple[ConsumerRecord[Any, Any], ...], original: Callable[[Any], Awaitable[StreamMessage[Any]]]
+) -> StreamMessage[Any]:
+    """FastStream parser that hands the records over as they arrived, headers as bytes.
+
+    FastStream's batch parser decodes every header as UTF-8, so one header that is not would make the
+    whole fetched batch vanish before the handler runs (docs/usage.md, "Ticket agencies on Kafka"). It is given
+    the records without headers (none of ours needs FastStream to read them) and the message keeps the
+    raw records: `BatchConsumer` decodes what it needs itself.
+    """
+    batch = records if isinstance(records, tuple) else (records,)
+    message = await original(tuple(dataclasses.replace(r, headers=[]) for r in batch))
+    message.raw_message = batch
+    return message
+
+
 def subscribe(
     broker: KafkaBroker,
     consumer: BatchConsumer[Any],
@@ -308,6 +450,7 @@ def subscribe(
         batch=True,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.MANUAL,
+        parser=_raw_records,
         decoder=_raw_bytes,
         max_records=max_records,
         fetch_max_wait_ms=fetch_max_wait_ms,

@@ -109,15 +109,26 @@ async def read_topic(
 
 
 async def produce(
-    bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes | None]], **headers: str
+    bootstrap: str,
+    topic: str,
+    messages: list[tuple[bytes | None, bytes | None]],
+    *,
+    signer: Callable[[bytes], str] | None = None,
+    raw_headers: list[tuple[str, bytes]] | None = None,
+    **headers: str,
 ) -> None:
-    """Send raw (key, value) pairs, e.g. an agency's submissions or garbage."""
+    """Send raw (key, value) pairs, e.g. an agency's submissions or garbage.
+
+    `signer` gives each value its `signature` header (an agency's HMAC); `raw_headers` go as they are
+    (e.g. bytes that are not UTF-8).
+    """
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=4 * 1024 * 1024)
     await producer.start()
     try:
-        hdrs = [(k, v.encode()) for k, v in headers.items()]
+        hdrs = [(k, v.encode()) for k, v in headers.items()] + list(raw_headers or ())
         for key, value in messages:
-            await producer.send(topic, value=value, key=key, headers=hdrs)
+            signed = [("signature", signer(value or b"").encode())] if signer is not None else []
+            await producer.send(topic, value=value, key=key, headers=hdrs + signed)
         await producer.flush()
     finally:
         await producer.stop()

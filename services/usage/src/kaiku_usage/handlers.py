@@ -17,9 +17,9 @@ from kaiku_runtime.logging import get_logger
 from kaiku_runtime.outbox import enqueue_many
 
 from kaiku_usage.domain.redemption import RedemptionRequest
-from kaiku_usage.domain.signatures import SIGNATURE_HEADER, SignatureCheck, check_signature
+from kaiku_usage.domain.signatures import SIGNATURE_HEADER, SignatureCheck, check_signature, explain
 from kaiku_usage.domain.submissions import answerable
-from kaiku_usage.metrics import AGENCY_UNSIGNED_MESSAGES, REDEMPTIONS_REJECTED
+from kaiku_usage.metrics import AGENCY_UNTRUSTED_MESSAGES, REDEMPTIONS_REJECTED
 from kaiku_usage.redeeming import Outcome, redeem_many
 
 log = get_logger(__name__)
@@ -51,17 +51,20 @@ async def apply_card_events(conn: asyncpg.Connection, batch: list[Delivered[Card
             )
 
 
-def _signature(record: ConsumerRecord[Any, Any]) -> str | None:
+def _signature(record: ConsumerRecord[Any, Any]) -> bytes | None:
+    """The raw `signature` header: never decoded, an agency's bytes may be anything."""
     for key, value in record.headers or ():
+        if isinstance(key, bytes):
+            key = key.decode(errors="replace")
         if key.lower() == SIGNATURE_HEADER and value is not None:
-            return bytes(value).decode(errors="replace")
+            return bytes(value)
     return None
 
 
 async def _signature_checks(
     conn: asyncpg.Connection, messages: list[tuple[str, ConsumerRecord[Any, Any]]]
 ) -> list[SignatureCheck]:
-    """Signature check per `(agency_id, record)`: an agency with a key must sign."""
+    """Signature check per `(agency_id, record)`: fail closed, an unregistered agency or one without a key fails."""
     agency_ids = sorted({agency_id for agency_id, _ in messages})
     rows = await conn.fetch("SELECT agency_id, signing_key FROM agencies WHERE agency_id = ANY($1::text[])", agency_ids)
     keys: dict[str, str | None] = {row["agency_id"]: row["signing_key"] for row in rows}
@@ -78,14 +81,14 @@ async def _authorise(
 async def answer_unreadable_submissions(conn: asyncpg.Connection, refused: list[Refused]) -> None:
     """A dead-lettered submission that still names its redemption and agency is answered `invalid_request`.
 
-    The detail names the fields at fault, never their values; an agency with a signing key is answered only
-    for a message it signed (so nobody can make its sales look refused).
+    The detail names the fields at fault, never their values; the agency is answered only for a message it
+    signed (so nobody can make its sales look refused).
     """
     named = [(ids, r) for r in refused if (ids := answerable(r.record.value)) is not None]
     checks = await _signature_checks(conn, [(agency_id, r.record) for (_, agency_id), r in named]) if named else []
     answers: list[tuple[str, str, Event]] = []
     for ((redemption_id, agency_id), r), check in zip(named, checks, strict=True):
-        if check not in (SignatureCheck.VALID, SignatureCheck.NOT_REQUIRED):
+        if check is not SignatureCheck.VALID:
             continue
         REDEMPTIONS_REJECTED.labels(RejectionReason.INVALID_REQUEST.value, "agency").inc()
         answer = RedemptionRejected(
@@ -119,7 +122,7 @@ async def apply_agency_submissions(
         )
         for d in batch
     ]
-    trusted = [i for i in range(len(batch)) if checks[i] in (SignatureCheck.VALID, SignatureCheck.NOT_REQUIRED)]
+    trusted = [i for i in range(len(batch)) if checks[i] is SignatureCheck.VALID]
     judged = await redeem_many(
         conn,
         [requests[i] for i in trusted],
@@ -133,15 +136,13 @@ async def apply_agency_submissions(
         submission, request, check = delivered.event, requests[index], checks[index]
         outcome = outcome_of.get(index)
         if outcome is None:
-            what = "missing" if check is SignatureCheck.MISSING else "not a valid signature of this message"
+            # a forged or unsigned message names an agency it may not speak for: recorded nowhere
+            AGENCY_UNTRUSTED_MESSAGES.labels(check.value).inc()
             outcome = Outcome(
                 request.redemption_id,
                 reason=RejectionReason.AGENCY_NOT_AUTHORISED,
-                detail=f"agency {submission.agency_id} signs its messages: the `{SIGNATURE_HEADER}` header is {what}",
+                detail=explain(check, submission.agency_id),
             )
-        elif check is SignatureCheck.NOT_REQUIRED:
-            listed = outcome.reason not in _NOT_LISTED
-            AGENCY_UNSIGNED_MESSAGES.labels(submission.agency_id if listed else "unlisted").inc()
         outcome.count("agency", request.channel)
         log.info(
             "agency_submission_judged",
@@ -161,8 +162,3 @@ async def apply_agency_submissions(
             )
         answers.append((Topics.REDEMPTION_OUTCOMES, submission.agency_id, answer))
     await enqueue_many(conn, answers)
-
-
-_NOT_LISTED = frozenset(
-    {RejectionReason.VENUE_UNKNOWN, RejectionReason.PERFORMANCE_UNKNOWN, RejectionReason.AGENCY_NOT_AUTHORISED}
-)

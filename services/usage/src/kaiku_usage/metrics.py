@@ -10,8 +10,9 @@ REDEMPTIONS_ACCEPTED = Counter(
 REDEMPTIONS_REJECTED = Counter(
     "kaiku_redemptions_rejected_total", "Uses of a card refused, by rejection reason", ["reason", "source"]
 )
-AGENCY_UNSIGNED_MESSAGES = Counter(
-    "kaiku_agency_unsigned_messages_total",
-    "Agency-topic messages trusted without a signature (the agency has no signing key)",
-    ["agency_id"],
+AGENCY_UNTRUSTED_MESSAGES = Counter(
+    "kaiku_agency_untrusted_messages_total",
+    "Agency-topic messages refused agency_not_authorised, by what failed (missing, invalid, unregistered);"
+    " not by agency id, which such a message may invent",
+    ["check"],
 )

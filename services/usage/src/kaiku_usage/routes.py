@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse
 from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.enums import Channel, RejectionReason, VenueCategory
 from kaiku_contracts.envelope import CardCode, EntityId
 from kaiku_contracts.redemptions import RedemptionCancelled, RedemptionId
 from kaiku_contracts.topics import Topics
-from kaiku_runtime.auth import CurrentPrincipal, Principal, Role
+from kaiku_runtime.auth import CurrentPrincipal, Principal, Role, org_in_token_region
 from kaiku_runtime.errors import ApiError
 from kaiku_runtime.outbox import enqueue, enqueue_many
 from kaiku_runtime.service import CurrentService
@@ -27,7 +27,16 @@ from kaiku_usage.domain.signatures import MIN_KEY_LENGTH, SIGNATURE_HEADER
 from kaiku_usage.imports import MAX_REPORT_BYTES, import_venue_report
 from kaiku_usage.redeeming import load_card, record_use
 
-router = APIRouter(prefix="/v1", tags=["usage"])
+
+async def _venue_in_its_region(principal: CurrentPrincipal, service: CurrentService) -> None:
+    """A venue token speaks only for a venue of its own `region` claim (INTERFACE.md "Authentication")."""
+    if principal.role is Role.VENUE and principal.org:
+        region = await service.pool.fetchval("SELECT region_id FROM venues WHERE venue_id = $1", principal.org)
+        if not org_in_token_region(principal, region):
+            raise principal.forbid(f"act for venue {principal.org}, which is not in region {principal.region}")
+
+
+router = APIRouter(prefix="/v1", tags=["usage"], dependencies=[Depends(_venue_in_its_region)])
 
 
 _card_code: TypeAdapter[str] = TypeAdapter(CardCode)
@@ -81,12 +90,11 @@ class RedemptionIn(BaseModel):
 class AgencyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, max_length=200)
-    signing_key: str | None = Field(
-        default=None,
+    signing_key: str = Field(
         min_length=MIN_KEY_LENGTH,
         max_length=512,
-        description=f"Shared secret; then every Kafka message of this agency must carry the header"
-        f" `{SIGNATURE_HEADER}` = hex HMAC-SHA256 of the raw message value. Null: unsigned messages are trusted.",
+        description=f"Shared secret (at least {MIN_KEY_LENGTH} characters, never echoed): every Kafka message of"
+        f" this agency carries the header `{SIGNATURE_HEADER}` = lower-case hex HMAC-SHA256 of the raw value.",
     )
 
 
@@ -115,14 +123,11 @@ async def create_venue(body: VenueIn, principal: CurrentPrincipal, service: Curr
 async def register_agency(
     agency_id: EntityId, body: AgencyIn, principal: CurrentPrincipal, service: CurrentService
 ) -> dict[str, Any]:
-    """Register a ticket agency, optionally with a signing key for its Kafka messages (see docs/usage.md)."""
-    if principal.role not in (Role.NATIONAL, Role.REGION_ADMIN):
-        raise principal.forbid("register ticket agencies")
-    registered_by = recorder(principal)
+    """Register a ticket agency with the key that signs its Kafka messages (national office; docs/usage.md)."""
+    # only the national office: whoever sets an agency's key can speak for it on Kafka
+    if principal.role is not Role.NATIONAL:
+        raise principal.forbid("register ticket agencies (the national office does)")
     async with service.pool.acquire() as conn, conn.transaction():
-        owner = await conn.fetchval("SELECT registered_by FROM agencies WHERE agency_id = $1 FOR UPDATE", agency_id)
-        if owner is not None and owner != registered_by and principal.role is not Role.NATIONAL:
-            raise principal.forbid(f"change agency {agency_id}, registered by another region")
         await conn.execute(
             "INSERT INTO agencies (agency_id, name, signing_key, registered_by) VALUES ($1, $2, $3, $4)"
             " ON CONFLICT (agency_id) DO UPDATE SET name = EXCLUDED.name, signing_key = EXCLUDED.signing_key,"
@@ -130,10 +135,10 @@ async def register_agency(
             agency_id,
             body.name,
             body.signing_key,
-            owner or registered_by,
+            recorder(principal),
         )
     # the key is never echoed back
-    return {"agency_id": agency_id, "name": body.name, "signs_messages": body.signing_key is not None}
+    return {"agency_id": agency_id, "name": body.name, "signs_messages": True}
 
 
 async def _venue_region(conn: asyncpg.Connection, venue_id: str) -> str:

@@ -96,13 +96,17 @@ async def list_cards(
 
 @router.get("/cards/{card_code}", response_model=schemas.Card, responses=errors(404))
 async def get_card(card_code: CodePath, principal: CurrentPrincipal, service: CurrentService) -> Any:
-    """A card with its status: the issuing distributor, its region's admin and the national office."""
+    """A card with its status: the issuing distributor, its region's admin and the national office.
+
+    Anyone else is refused 403 whether or not the code exists (only the national office learns 404), so a
+    caller cannot probe which codes are in use outside its scope.
+    """
     async with service.pool.acquire() as conn:
         row = await store.card(conn, card_code.upper())
+    if not access.sees_card_or_its_absence(principal, row):
+        raise principal.forbid("read a card granted by another distributor or region")
     if row is None:
         raise not_found(f"card {card_code.upper()}", RejectionReason.CARD_UNKNOWN)
-    if not access.sees_card(principal, region_id=row["region_id"], distributor_id=row["distributor_id"]):
-        raise principal.forbid("read a card granted by another distributor or region")
     return card_view(row, today())
 
 
@@ -123,10 +127,10 @@ async def revoke(
     wanted = Revocation(body.reason, body.revoked_on or day)
     async with service.pool.acquire() as conn, conn.transaction():
         row = await store.card(conn, code, for_update=True)
+        if not access.sees_card_or_its_absence(principal, row):  # 403 before 404, as for reading it
+            raise principal.forbid("revoke a card granted by another distributor or region")
         if row is None:
             raise not_found(f"card {code}", RejectionReason.CARD_UNKNOWN)
-        if not access.sees_card(principal, region_id=row["region_id"], distributor_id=row["distributor_id"]):
-            raise principal.forbid("revoke a card granted by another distributor or region")
         try:
             recorded = await revoke_card(conn, row, wanted, day)
         except RefusedError as exc:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from kaiku_contracts.envelope import EntityId
+from kaiku_contracts.identity_codes import contains_identity_code
 from kaiku_contracts.redemptions import RedemptionId
 from pydantic import TypeAdapter, ValidationError
 
@@ -26,8 +27,11 @@ def answerable(value: bytes | None) -> tuple[str, str] | None:
     if not isinstance(document, dict):
         return None
     try:
-        return _redemption_id.validate_python(document.get("redemption_id")), _agency_id.validate_python(
-            document.get("agency_id")
+        ids = (
+            _redemption_id.validate_python(document.get("redemption_id")),
+            _agency_id.validate_python(document.get("agency_id")),
         )
     except ValidationError:
         return None
+    # an answer repeats both ids: one that is somebody's identity code is never repeated (§11)
+    return None if any(contains_identity_code(i) for i in ids) else ids
