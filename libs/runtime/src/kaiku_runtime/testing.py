@@ -28,7 +28,11 @@ from kaiku_runtime.auth import Role, issue_token
 from kaiku_runtime.db import apply_migrations, with_database
 from kaiku_runtime.devstack import ServiceProcess, migrations_dir, spawn_service, stop_services, wait_ready
 from kaiku_runtime.infra import create_topics, docker_engine_answers, free_port, resolve_postgres, run_sync, start_tansu
-from kaiku_runtime.settings import DEV_JWT_SECRET
+from kaiku_runtime.settings import DEV_JWT_SECRET, DEV_MODE_ENV
+
+# The tests run in development mode (INTERFACE.md "Authentication"): services they start and apps they
+# import take the published development secret. A test of the refusal itself removes it from the env.
+os.environ[DEV_MODE_ENV] = "1"
 
 
 def _env(*names: str) -> str | None:
@@ -222,6 +226,7 @@ class ServiceRunner:
             "KAIKU_KAFKA_BOOTSTRAP": self.bootstrap,
             "KAIKU_DATABASE_URL": url,
             "KAIKU_JWT_SECRET": DEV_JWT_SECRET,
+            DEV_MODE_ENV: "1",
             "KAIKU_CONSUMER_GROUP_SUFFIX": f"-{uuid.uuid4().hex[:8]}",
             **extra_env,
         }
