@@ -91,10 +91,10 @@ async def test_identity_codes_in_the_body_path_query_and_request_id_are_refused(
     http, seen = client
     headers = auth("national")
     assert_refused(
-        await http.post("/cards", json={"card_code": CODE}, headers=headers), 422, "invalid_request", "body.card_code"
+        await http.post("/cards", json={"card_code": CODE}, headers=headers), 422, "invalid_request", "card_code"
     )
     nested = {"card_code": "E1", "note": f"holder {CODE.lower()} called"}
-    assert_refused(await http.post("/cards", json=nested, headers=headers), 422, "invalid_request", "body.note")
+    assert_refused(await http.post("/cards", json=nested, headers=headers), 422, "invalid_request", "note")
     assert_refused(await http.get(f"/cards/{CODE}"), 422, "invalid_request", "card_code")
     assert_refused(await http.get(f"/cards/E1?period={CODE}"), 422, "invalid_request", "period")
     assert_refused(await http.get("/cards/E1", headers={"X-Request-ID": CODE}), 422, "invalid_request", "X-Request-ID")

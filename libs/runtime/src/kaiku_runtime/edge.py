@@ -25,7 +25,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
-from starlette.routing import Match
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kaiku_runtime.errors import STATUS_BY_REASON, error_body
@@ -83,13 +83,17 @@ def path_holds_identity_code(path: str) -> bool:
 
 
 def _path_params(scope: Scope) -> Mapping[str, object]:
-    """The matched route's path parameters, so a refusal can name `card_code` rather than "path"."""
-    app = scope.get("app")
-    for route in getattr(getattr(app, "router", None), "routes", ()):
-        match, child = route.matches(scope)
-        if match is Match.FULL:
-            params: Mapping[str, object] = child.get("path_params", {})
-            return params
+    """The path parameters of the route the path matches, so a refusal can name `card_code` rather than
+    "path". Matched against the app's OpenAPI path templates (FastAPI caches the document), since the
+    router's own matching runs only after this middleware; asked only when a path holds a code."""
+    openapi = getattr(scope.get("app"), "openapi", None)
+    if openapi is None:
+        return {}
+    for template in openapi().get("paths", {}):
+        regex, _, convertors = compile_path(template)
+        match = regex.match(scope["path"])
+        if match is not None:
+            return {name: convertors[name].convert(value) for name, value in match.groupdict().items()}
     return {}
 
 
@@ -224,7 +228,9 @@ class HttpEdge:
                     document = json.loads(body)
                 except ValueError:
                     document = None  # not JSON: the route answers 422 for it
-                refusal = identity_code_in(list(fields_with_identity_codes(document, "body")))
+                # fields named as validation errors name them (`holder.note`); a bare string is "body"
+                found = ["body" if f == "value" else f for f in fields_with_identity_codes(document)]
+                refusal = identity_code_in(found)
                 if refusal is not None:
                     raise refusal
             await self.app(scope, _replay(body, receive), send)

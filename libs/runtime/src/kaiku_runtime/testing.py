@@ -285,3 +285,34 @@ def _services_end_with_their_test(request: pytest.FixtureRequest) -> Iterator[No
     yield
     for svc in [s for s in runner.running if s not in before]:
         runner.stop(svc)
+
+
+def xlsx(
+    rows: list[list[object]], *, dimension: str | None = None, extra_entry: tuple[str, int] | None = None
+) -> bytes:
+    """An XLSX file built as an attacker would: `dimension` rewrites the sheet's declared size (e.g.
+    `A1:XFD500`), `extra_entry` adds a part of that many zero bytes (deflated: a zip bomb)."""
+    import io
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    plain = io.BytesIO()
+    book.save(plain)
+    crafted = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(crafted, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if dimension is not None and item.filename == "xl/worksheets/sheet1.xml":
+                content = re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{dimension}"'.encode(), content)
+            target.writestr(item.filename, content)
+        if extra_entry is not None:
+            name, size = extra_entry
+            target.writestr(name, bytes(size), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    return crafted.getvalue()
