@@ -42,6 +42,7 @@ class Bench:
                 "KAIKU_KAFKA_BOOTSTRAP": self.bootstrap,
                 "KAIKU_DATABASE_URL": url,
                 "KAIKU_JWT_SECRET": DEV_JWT_SECRET,
+                "KAIKU_DEV_MODE": "1",
                 "KAIKU_LOG_LEVEL": "WARNING",
                 "KAIKU_CONSUMER_GROUP_SUFFIX": f"-{uuid.uuid4().hex[:8]}",
                 **env,

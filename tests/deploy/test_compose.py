@@ -7,9 +7,12 @@ a Docker engine.
 
 from __future__ import annotations
 
+import functools
 import json
+import secrets
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +22,20 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 COMPOSE = [str(Path(sys.executable).parent / "docker-compose"), "-f", str(DEPLOY / "compose.yaml")]
 
 
-def compose(*args: str, env_file: Path | None = DEPLOY / "example.env") -> subprocess.CompletedProcess[str]:
-    options = ["--env-file", str(env_file)] if env_file is not None else []
+@functools.cache
+def filled_example_env() -> Path:
+    """deploy/example.env with every empty secret filled in, as an operator does (example files leave them empty)."""
+    lines = []
+    for line in (DEPLOY / "example.env").read_text().splitlines():
+        name, sep, value = line.partition("=")
+        lines.append(f"{name}={secrets.token_hex(32)}" if sep and not value and not name.startswith("#") else line)
+    path = Path(tempfile.mkdtemp()) / "filled.env"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def compose(*args: str, env_file: Path | None = None) -> subprocess.CompletedProcess[str]:
+    options = ["--env-file", str(env_file or filled_example_env())]
     return subprocess.run([*COMPOSE, *options, *args], capture_output=True, text=True, check=False, cwd=DEPLOY)
 
 
@@ -39,11 +54,17 @@ def test_compose_file_validates():
 
 def test_a_missing_secret_stops_compose_with_a_message_naming_it(tmp_path: Path):
     env = tmp_path / "partial.env"
-    lines = (DEPLOY / "example.env").read_text().splitlines()
+    lines = filled_example_env().read_text().splitlines()
     env.write_text("\n".join(line for line in lines if not line.startswith("KAIKU_JWT_SECRET=")) + "\n")
     done = compose("config", "--quiet", env_file=env)
     assert done.returncode != 0
     assert "KAIKU_JWT_SECRET" in done.stderr
+    assert "deploy/.env" in done.stderr
+
+
+def test_the_example_env_as_shipped_stops_compose_until_its_secrets_are_set():
+    done = compose("config", "--quiet", env_file=DEPLOY / "example.env")
+    assert done.returncode != 0
     assert "deploy/.env" in done.stderr
 
 

@@ -13,6 +13,7 @@ import fnmatch
 import json
 import os
 import re
+import secrets
 import shlex
 import shutil
 import subprocess
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from kaiku_runtime.infra import free_port
-from kaiku_runtime.settings import DEV_JWT_SECRET, SERVICE_PORTS
+from kaiku_runtime.settings import SERVICE_PORTS
 
 pytestmark = [pytest.mark.connected]
 
@@ -216,7 +217,8 @@ def test_image_build_stage_replayed_on_host_gives_a_service_that_starts_and_is_h
         "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
         "KAIKU_KAFKA_BOOTSTRAP": kafka_bootstrap,
         "KAIKU_DATABASE_URL": databases.new(None, migrate=False),
-        "KAIKU_JWT_SECRET": DEV_JWT_SECRET,
+        # outside development mode, as in production: a real secret or the image refuses to start
+        "KAIKU_JWT_SECRET": secrets.token_hex(32),
         "KAIKU_CONSUMER_GROUP_SUFFIX": f"-img-{port}",
     }
     for key, value in env_pairs(" ".join(runtime.all("ENV"))).items():

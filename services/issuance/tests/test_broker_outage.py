@@ -58,6 +58,7 @@ async def issuance_on_own_broker(
         "KAIKU_KAFKA_BOOTSTRAP": own_broker.bootstrap,
         "KAIKU_DATABASE_URL": database_url,
         "KAIKU_JWT_SECRET": DEV_JWT_SECRET,
+        "KAIKU_DEV_MODE": "1",
     }
     svc = spawn_service("issuance", free_port(), env, kaiku_workdir / f"issuance-outage-{unique('')}.log")
     svc.database_url = database_url

@@ -48,7 +48,10 @@ async def test_personal_data_is_refused_and_leaves_no_trace(org: Any, kaiku_work
         r = await org.issue(org.card(code, **{field: value}))
         assert r.status_code == 422, r.text
         assert r.json()["reason"] == "invalid_request"
-        assert r.json()["detail"].startswith(f"{field}: is not an accepted field")
+        # an `ssn` whose random tag happens to make a valid identity code is refused by the edge first
+        assert r.json()["detail"].startswith(
+            (f"{field}: is not an accepted field", f"{field}: looks like a personal identity code")
+        )
         assert value not in r.text
         # nested in the holder profile too
         r = await org.issue(org.card(unique("E"), holder={**HOLDER, field: value}))

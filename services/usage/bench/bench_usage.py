@@ -177,6 +177,7 @@ def main() -> None:
             "KAIKU_KAFKA_BOOTSTRAP": tansu.bootstrap,
             "KAIKU_DATABASE_URL": database,
             "KAIKU_JWT_SECRET": DEV_JWT_SECRET,
+            "KAIKU_DEV_MODE": "1",
             "KAIKU_LOG_LEVEL": "WARNING",
         }
         svc = spawn_service("usage", free_port(), env, workdir / "usage.log")

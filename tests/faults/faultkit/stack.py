@@ -77,6 +77,7 @@ class Stack:
                     "KAIKU_KAFKA_BOOTSTRAP": stack.bootstrap,
                     "KAIKU_DATABASE_URL": stack.database_urls[name],
                     "KAIKU_JWT_SECRET": DEV_JWT_SECRET,
+                    "KAIKU_DEV_MODE": "1",
                     # the same groups after a restart: a restarted service resumes from its committed offsets
                     "KAIKU_CONSUMER_GROUP_SUFFIX": f"-{uuid.uuid4().hex[:8]}",
                     "KAIKU_LOG_LEVEL": "WARNING",

@@ -19,7 +19,7 @@ import httpx
 
 from kaiku_runtime.db import apply_migrations, ensure_database, with_database
 from kaiku_runtime.infra import Postgres, Tansu, create_topics, port_open, resolve_postgres, run_sync, start_tansu
-from kaiku_runtime.settings import DEFAULT_KAFKA_BOOTSTRAP, SERVICE_PORTS, database_name
+from kaiku_runtime.settings import DEFAULT_KAFKA_BOOTSTRAP, DEV_MODE_ENV, SERVICE_PORTS, database_name
 
 SERVICES = ("issuance", "usage", "stats", "portal")  # the staff portal (8000) calls the other three
 
@@ -129,7 +129,13 @@ def run(workdir: Path = Path(".kaiku")) -> int:
         run_sync(create_topics(bootstrap))
         urls = prepare_databases(postgres.url)
         for name in SERVICES:
-            env = {**os.environ, "KAIKU_KAFKA_BOOTSTRAP": bootstrap, "KAIKU_DATABASE_URL": urls[name]}
+            # the README's run command is development mode: the published dev secret and plain-HTTP cookies
+            env = {
+                **os.environ,
+                DEV_MODE_ENV: "1",
+                "KAIKU_KAFKA_BOOTSTRAP": bootstrap,
+                "KAIKU_DATABASE_URL": urls[name],
+            }
             services.append(spawn_service(name, SERVICE_PORTS[name], env, workdir / f"{name}.log"))
         wait_ready(services)
         elapsed = time.monotonic() - started

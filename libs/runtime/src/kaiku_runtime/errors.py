@@ -21,6 +21,7 @@ STATUS_BY_REASON: dict[RejectionReason, int] = {
     RejectionReason.PAYLOAD_TOO_LARGE: 413,
 }
 """Every other reason is a well-formed request refused by a rule: 409."""
+HTTP_REASONS: dict[int, str] = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 413: "payload_too_large"}
 
 
 class ApiError(Exception):
@@ -69,7 +70,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        reason = {401: "unauthenticated", 403: "forbidden", 404: "not_found"}.get(exc.status_code, "http_error")
+        # the edge (kaiku_runtime.edge) raises these with their reason while a route streams the body
+        reason = getattr(exc, "reason", None) or HTTP_REASONS.get(exc.status_code, "http_error")
         return JSONResponse(error_body(reason, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
     app.add_exception_handler(ApiError, on_api_error)

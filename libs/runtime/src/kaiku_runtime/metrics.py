@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 from fastapi import FastAPI, Request, Response
+from kaiku_contracts.identity_codes import contains_identity_code
 from prometheus_client import Counter, Gauge, Histogram
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -51,7 +52,8 @@ CONSUMER_ERRORS = Counter("kaiku_consumer_errors_total", "Batches that failed an
 
 def request_id_from(header: str | None) -> str:
     """The caller's correlation id when it is sane, else a new one."""
-    if header is not None and _SANE_REQUEST_ID.fullmatch(header):
+    # an identity code is never an id to log (§11): the edge refuses that request, logged under a fresh id
+    if header is not None and _SANE_REQUEST_ID.fullmatch(header) and not contains_identity_code(header):
         return header
     return uuid.uuid4().hex
 

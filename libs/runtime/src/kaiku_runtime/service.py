@@ -23,6 +23,7 @@ from pydantic import TypeAdapter
 
 from kaiku_runtime.consumer import BatchConsumer, DeadLetters, Handler, RefusedHandler, subscribe
 from kaiku_runtime.db import apply_migrations, create_pool, ensure_database, with_database
+from kaiku_runtime.edge import MAX_JSON_BODY_BYTES, HttpEdge, RefuseUnsafeStart
 from kaiku_runtime.errors import install_error_handlers
 from kaiku_runtime.logging import configure_logging, get_logger
 from kaiku_runtime.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS, install_http_metrics
@@ -70,7 +71,12 @@ class KaikuService:
         self.app.state.settings = settings
         self.app.state.service = self
         install_error_handlers(self.app)
+        self.uploads: dict[str, int] = {}
+        # inside the metrics middleware, so refusals are counted and carry a request id; before routing,
+        # authentication and every log line of the request
+        self.app.add_middleware(HttpEdge, uploads=self.uploads)
         install_http_metrics(self.app, name)
+        self.app.add_middleware(RefuseUnsafeStart, name=f"kaiku-{name}", settings=lambda: self.settings)
         self.app.include_router(self._operations_router())
 
     # -- resources ---------------------------------------------------------------------------
@@ -137,6 +143,11 @@ class KaikuService:
     def document_publisher(self, topic: str, schema: Any, description: str) -> None:
         """Declare what this service publishes so AsyncAPI shows it (the outbox relay sends it)."""
         self.broker.publisher(topic, title=f"{topic}:{schema.__name__}", schema=schema, description=description)
+
+    def allow_upload(self, path: str, max_bytes: int) -> None:
+        """`path` takes a file up to `max_bytes` (an import's documented cap) instead of the 64 KiB of JSON;
+        the multipart form's boundaries and other fields may add up to 64 KiB on top."""
+        self.uploads[path] = max_bytes + MAX_JSON_BODY_BYTES
 
     def add_background(self, task: BackgroundTask) -> None:
         self.background.append(task)

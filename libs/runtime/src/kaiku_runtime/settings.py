@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Any, Literal, Self
 
-from pydantic import SecretStr
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "kaiku-dev-secret-not-for-production"
+"""Published in this repository, so it protects nothing: accepted only in development mode."""
+DEV_MODE_ENV = "KAIKU_DEV_MODE"
+"""`KAIKU_DEV_MODE=1`: the README's run command (`kaiku dev`) and the test fixtures switch it on."""
+MIN_SECRET_BYTES = 32
+# Spellings example files and tutorials use for "put a real value here" (compared without case or punctuation).
+_PLACEHOLDER_WORDS = ("changeme", "replaceme", "placeholder", "yoursecret", "notforproduction", "example", "secret")
 DEFAULT_KAFKA_BOOTSTRAP = "127.0.0.1:9092"
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 SERVICE_PORTS: dict[str, int] = {"issuance": 8001, "usage": 8002, "stats": 8003, "portal": 8000}
@@ -22,7 +29,10 @@ class ServiceSettings(BaseSettings):
 
     kafka_bootstrap: str = DEFAULT_KAFKA_BOOTSTRAP
     database_url: str = ""
-    jwt_secret: str = DEV_JWT_SECRET
+    # KAIKU_DEV_MODE: the published development secret and plain-HTTP cookies are allowed only here
+    dev_mode: bool = False
+    # unset outside development mode: the service refuses to start (`startup_refusal`)
+    jwt_secret: str = ""
     # Production may verify people's tokens against an OIDC issuer's JWKS (RS256/ES256/PS256) instead;
     # HS256 tokens signed with a real `jwt_secret` (the portal's calls) stay valid beside them.
     jwt_jwks_url: str = ""
@@ -44,6 +54,16 @@ class ServiceSettings(BaseSettings):
     kafka_password: SecretStr = SecretStr("")
     # PEM file of the CA that signed the brokers' certificates (SSL / SASL_SSL); unset: the system's CAs
     kafka_ca_file: str = ""
+
+    @model_validator(mode="after")
+    def _development_defaults(self) -> Self:
+        if self.dev_mode and not self.jwt_secret:
+            self.jwt_secret = DEV_JWT_SECRET
+        return self
+
+    def own_secrets(self) -> dict[str, str | None]:
+        """Secrets besides the JWT secret that must be strong outside development mode (env name -> value)."""
+        return {}
 
     def kafka_security(self) -> Any:
         """FastStream's security object for `KafkaBroker(security=...)` (None for PLAINTEXT)."""
@@ -74,3 +94,37 @@ class ServiceSettings(BaseSettings):
 
         options: dict[str, Any] = parse_security(self.kafka_security())
         return options
+
+
+def weak_secret(name: str, value: str | None) -> str | None:
+    """Why `value` cannot protect production (a sentence naming `name`, never the value), or None."""
+    if not value:
+        return f"{name} is not set"
+    if value == DEV_JWT_SECRET:
+        return f"{name} is the development default published in the repository"
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        return f"{name} is shorter than {MIN_SECRET_BYTES} bytes"
+    letters = re.sub(r"[^a-z0-9]", "", value.lower())
+    if any(word in letters for word in _PLACEHOLDER_WORDS) or len(set(value)) < 8:
+        return f"{name} is a placeholder"
+    return None
+
+
+def startup_refusal(settings: ServiceSettings) -> str | None:
+    """Why this configuration must not serve requests (one line saying what to set), or None.
+
+    INTERFACE.md "Authentication": outside development mode no service runs on a guessable key.
+    """
+    if settings.dev_mode:
+        return None
+    howto = f"set it to a random value of at least {MIN_SECRET_BYTES} bytes (openssl rand -hex 32)"
+    problems = [weak_secret("KAIKU_JWT_SECRET", settings.jwt_secret)]
+    problems += [weak_secret(name, value) for name, value in settings.own_secrets().items()]
+    for problem in problems:
+        if problem is not None:
+            return f"{problem}: {howto}, or set {DEV_MODE_ENV}=1 on a development machine"
+    expected = {"KAIKU_JWT_ISSUER": settings.jwt_issuer, "KAIKU_JWT_AUDIENCE": settings.jwt_audience}
+    missing = " and ".join(name for name, value in expected.items() if not value)
+    if settings.jwt_jwks_url and missing:
+        return f"KAIKU_JWT_JWKS_URL is set without {missing}: set the issuer and audience its tokens must carry"
+    return None

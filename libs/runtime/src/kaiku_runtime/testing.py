@@ -28,7 +28,11 @@ from kaiku_runtime.auth import Role, issue_token
 from kaiku_runtime.db import apply_migrations, with_database
 from kaiku_runtime.devstack import ServiceProcess, migrations_dir, spawn_service, stop_services, wait_ready
 from kaiku_runtime.infra import create_topics, docker_engine_answers, free_port, resolve_postgres, run_sync, start_tansu
-from kaiku_runtime.settings import DEV_JWT_SECRET
+from kaiku_runtime.settings import DEV_JWT_SECRET, DEV_MODE_ENV
+
+# The tests run in development mode (INTERFACE.md "Authentication"): services they start and apps they
+# import take the published development secret. A test of the refusal itself removes it from the env.
+os.environ[DEV_MODE_ENV] = "1"
 
 
 def _env(*names: str) -> str | None:
@@ -233,6 +237,7 @@ class ServiceRunner:
             "KAIKU_KAFKA_BOOTSTRAP": self.bootstrap,
             "KAIKU_DATABASE_URL": url,
             "KAIKU_JWT_SECRET": DEV_JWT_SECRET,
+            DEV_MODE_ENV: "1",
             "KAIKU_CONSUMER_GROUP_SUFFIX": f"-{uuid.uuid4().hex[:8]}",
             **extra_env,
         }
@@ -291,3 +296,34 @@ def _services_end_with_their_test(request: pytest.FixtureRequest) -> Iterator[No
     yield
     for svc in [s for s in runner.running if s not in before]:
         runner.stop(svc)
+
+
+def xlsx(
+    rows: list[list[object]], *, dimension: str | None = None, extra_entry: tuple[str, int] | None = None
+) -> bytes:
+    """An XLSX file built as an attacker would: `dimension` rewrites the sheet's declared size (e.g.
+    `A1:XFD500`), `extra_entry` adds a part of that many zero bytes (deflated: a zip bomb)."""
+    import io
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    plain = io.BytesIO()
+    book.save(plain)
+    crafted = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(crafted, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if dimension is not None and item.filename == "xl/worksheets/sheet1.xml":
+                content = re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{dimension}"'.encode(), content)
+            target.writestr(item.filename, content)
+        if extra_entry is not None:
+            name, size = extra_entry
+            target.writestr(name, bytes(size), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    return crafted.getvalue()

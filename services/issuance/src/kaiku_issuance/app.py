@@ -9,6 +9,7 @@ from kaiku_runtime.service import KaikuService
 from kaiku_runtime.settings import ServiceSettings
 
 from kaiku_issuance import routes
+from kaiku_issuance.routes.imports import MAX_FILE_BYTES
 
 MIGRATIONS = service_migrations(__file__)
 
@@ -21,6 +22,7 @@ service = KaikuService(
     " anonymous background data (never a name, identity code, birth date, address or phone: §11).",
 )
 service.include_router(routes.router)
+service.allow_upload("/v1/imports/cards", MAX_FILE_BYTES)
 service.document_publisher(Topics.CARDS, CardIssued, "A card was granted (key = card code)")
 service.document_publisher(Topics.CARDS, CardRevoked, "A card was revoked (key = card code)")
 app = service.app

@@ -97,7 +97,7 @@ async def issue_cards(
             outcomes.append(
                 Outcome(code, OutcomeStatus.ALREADY_RECORDED)
                 if same
-                else Outcome(code, OutcomeStatus.REJECTED, refusals=[card_exists(code)])
+                else Outcome(code, OutcomeStatus.REJECTED, refusals=[card_exists()])
             )
             continue
         refusals = grant_refusals(grant, context) + _replacement_refusals(grant, replaced)
@@ -142,7 +142,7 @@ async def issue_cards(
 def _repeat(grant: CardGrant, recorded: store.RecordedCard) -> Outcome:
     if judge_repeat(grant, recorded.fingerprints) is Repeat.SAME:
         return Outcome(grant.card_code, OutcomeStatus.ALREADY_RECORDED, recorded.response)
-    return Outcome(grant.card_code, OutcomeStatus.REJECTED, refusals=[card_exists(grant.card_code)])
+    return Outcome(grant.card_code, OutcomeStatus.REJECTED, refusals=[card_exists()])
 
 
 async def _replaced_cards(conn: asyncpg.Connection, grants: list[CardGrant]) -> dict[str, asyncpg.Record | None]:

@@ -7,13 +7,14 @@ transaction with one multi-row insert, so 10,000 rows take a few transactions, n
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import asyncpg
 from kaiku_contracts.enums import RejectionReason
-from kaiku_runtime.tabular import Row, TableError, read_table
+from kaiku_runtime.tabular import PARSE_SECONDS, Row, TableError, TableTooLargeError, read_table
 
 from kaiku_issuance.domain.cards import CardGrant
 from kaiku_issuance.domain.paper_form import HEADER_ALIASES, check_columns, parse_row
@@ -36,7 +37,9 @@ def parse_file(data: bytes, *, distributor_id: str, branch_id: str | None) -> li
     """Every row of the file, checked against the form; raises RefusedError when the file as a whole is wrong."""
     try:
         rows: list[Row] = []
-        for row in read_table(data, HEADER_ALIASES):
+        # read with a deadline: the caller runs this in a worker thread (docs/issuance.md "Limits")
+        deadline = time.monotonic() + PARSE_SECONDS
+        for row in read_table(data, HEADER_ALIASES, max_rows=MAX_ROWS, deadline=deadline):
             if not rows:
                 problem = check_columns(list(row.values)).refusal
                 if problem is not None:
@@ -44,6 +47,8 @@ def parse_file(data: bytes, *, distributor_id: str, branch_id: str | None) -> li
             rows.append(row)
             if len(rows) > MAX_ROWS:
                 raise RefusedError(Refusal("file", f"at most {MAX_ROWS:,} rows per file; split it"))
+    except TableTooLargeError as exc:
+        raise RefusedError(Refusal("file", str(exc), RejectionReason.PAYLOAD_TOO_LARGE)) from None
     except TableError as exc:
         raise RefusedError(Refusal("file", f"{exc} (send CSV or XLSX with a header row)")) from None
     if not rows:

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from kaiku_runtime.db import apply_migrations, create_pool, ensure_database, service_migrations, with_database
+from kaiku_runtime.edge import MAX_JSON_BODY_BYTES, HttpEdge, RefuseUnsafeStart
 from kaiku_runtime.logging import configure_logging, get_logger
 from kaiku_runtime.metrics import install_http_metrics
 from kaiku_runtime.settings import DEFAULT_SERVER_URL, database_name
@@ -26,6 +27,7 @@ from kaiku_portal.accounts import Accounts
 from kaiku_portal.i18n import choose_language
 from kaiku_portal.oidc import STATE_COOKIE, STATE_SECONDS, provider
 from kaiku_portal.pages import coordination, distributor, signin, staff, venue
+from kaiku_portal.pages.distributor import MAX_UPLOAD_BYTES
 from kaiku_portal.settings import PortalSettings
 from kaiku_portal.upstream import Services
 from kaiku_portal.web import LANG_COOKIE, SESSION_COOKIE, NotAllowed, SignInRequired, render
@@ -42,6 +44,7 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+HSTS = "max-age=31536000; includeSubDomains"  # a year: the portal is never meant to be reached over plain HTTP
 
 
 @contextlib.asynccontextmanager
@@ -66,7 +69,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 app = FastAPI(title="Kaikukortti staff portal", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
 app.state.settings = settings
+# staff forms are small: 64 KiB like every JSON body; the two uploads take their import's cap
+app.add_middleware(
+    HttpEdge,
+    identity_codes=False,  # the services refuse them in what the portal forwards, in the person's language
+    uploads=dict.fromkeys(("/cards/import", "/venue-report"), MAX_UPLOAD_BYTES + MAX_JSON_BODY_BYTES),
+)
 install_http_metrics(app, "portal")
+app.add_middleware(RefuseUnsafeStart, name="kaiku-portal", settings=lambda: settings)
 # Only the OIDC sign-in's state and nonce live in this signed cookie; the session itself is in the database.
 app.add_middleware(
     SessionMiddleware,
@@ -97,9 +107,19 @@ async def language_and_session(request: Request, call_next: Callable[[Request], 
         response.set_cookie(LANG_COOKIE, asked, max_age=365 * 24 * 3600, samesite="lax", secure=settings.cookie_secure)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if served_over_https(request):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if request.state.session is not None:
         response.headers.setdefault("Cache-Control", "no-store")  # pages of a signed-in person are not cached
     return response
+
+
+def served_over_https(request: Request) -> bool:
+    """HSTS goes with every answer when KAIKU_PUBLIC_URL is https, or the request came over TLS (directly, or
+    through a proxy saying `X-Forwarded-Proto: https`). Browsers ignore it on plain HTTP (RFC 6797 §8.1),
+    so a forged header changes nothing (docs/portal/README.md)."""
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return settings.serves_https() or request.url.scheme == "https" or forwarded == "https"
 
 
 @app.exception_handler(SignInRequired)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from kaiku_runtime.settings import ServiceSettings
+from pydantic import model_validator
 
 
 class PortalSettings(ServiceSettings):
@@ -11,8 +14,9 @@ class PortalSettings(ServiceSettings):
     stats_url: str = "http://127.0.0.1:8003"
     # A working day at a box office; after that the person signs in again.
     session_hours: int = 10
-    # Set in production (HTTPS): the session cookie is then never sent in clear.
-    cookie_secure: bool = False
+    # The session cookie is never sent in clear: `Secure` unless development mode (plain http://127.0.0.1);
+    # KAIKU_COOKIE_SECURE overrides either way.
+    cookie_secure: bool = True
     # The services' JWT is minted per call and lives only minutes: a stolen one is soon worthless.
     service_token_seconds: int = 300
     upstream_timeout_seconds: float = 30.0
@@ -29,3 +33,20 @@ class PortalSettings(ServiceSettings):
     # Signs the short-lived cookie that carries the sign-in's state and nonce to the provider and back;
     # set the same value on every replica (unset: a random one per process).
     oidc_state_secret: str | None = None
+
+    @model_validator(mode="after")
+    def _plain_http_cookies_in_development(self) -> Self:
+        if self.dev_mode and "cookie_secure" not in self.model_fields_set:
+            self.cookie_secure = False
+        return self
+
+    def own_secrets(self) -> dict[str, str | None]:
+        # the state cookie's key must be shared by replicas and unguessable once set; with OIDC it is required
+        secrets: dict[str, str | None] = {}
+        if self.oidc_issuer or self.oidc_state_secret:
+            secrets["KAIKU_OIDC_STATE_SECRET"] = self.oidc_state_secret
+        return secrets
+
+    def serves_https(self) -> bool:
+        """KAIKU_PUBLIC_URL says people reach the portal over HTTPS (then every answer carries HSTS)."""
+        return (self.public_url or "").lower().startswith("https://")

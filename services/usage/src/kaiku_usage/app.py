@@ -17,6 +17,7 @@ from kaiku_runtime.settings import ServiceSettings
 from pydantic import TypeAdapter
 
 from kaiku_usage import handlers, routes
+from kaiku_usage.imports import MAX_REPORT_BYTES
 
 MIGRATIONS = service_migrations(__file__)
 
@@ -28,6 +29,7 @@ service = KaikuService(
     description="Venues and ticket agencies record ticket uses; the operating model's rules are enforced here.",
 )
 service.include_router(routes.router)
+service.allow_upload("/v1/imports/redemptions", MAX_REPORT_BYTES)
 service.add_consumer(
     name="card-registry",
     topic=Topics.CARDS,

@@ -7,15 +7,24 @@ report's name and date. Re-importing the same file finds the same ids and record
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
-from datetime import UTC, date, datetime, time
+import time as clock
+from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from kaiku_contracts.calendar import HELSINKI
 from kaiku_contracts.enums import Channel, RejectionReason
 from kaiku_runtime.errors import ApiError
-from kaiku_runtime.tabular import XLSX_MAGIC, TableError, normalise_header, read_table
+from kaiku_runtime.tabular import (
+    PARSE_SECONDS,
+    TableError,
+    TableTooLargeError,
+    normalise_header,
+    read_matrix,
+    read_rows,
+)
 
 from kaiku_usage.domain.limits import PerformanceKind
 from kaiku_usage.domain.redemption import RedemptionRequest
@@ -39,36 +48,14 @@ HEADER_SEARCH_ROWS = 10  # title rows (the venue's name, an empty line) allowed 
 REPORT_PERFORMANCE_TIME = time(12, 0)  # the report gives a date only; midday keeps it the same Helsinki date
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime | date):
-        return value.isoformat()[:10]
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+def _matrix(data: bytes, deadline: float) -> list[list[str]]:
+    # the runtime's capped reader: declared XLSX dimensions ignored, rows counted (docs/usage.md "Limits")
+    return list(read_matrix(data, max_rows=MAX_REPORT_ROWS + HEADER_SEARCH_ROWS + 1, deadline=deadline))
 
 
-def _matrix(data: bytes) -> list[list[str]]:
-    if data.startswith(XLSX_MAGIC):
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-        except Exception as exc:
-            raise TableError("the file looks like XLSX but cannot be opened") from exc
-        return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252")
-    delimiter = ";" if text.count(";") > text.count(",") else ","
-    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-
-
-def _from_header_row(data: bytes) -> tuple[int, bytes] | None:
+def _from_header_row(data: bytes, deadline: float) -> tuple[int, bytes] | None:
     """The table from its header row on, when title rows come first; with how many rows were dropped."""
-    matrix = _matrix(data)
+    matrix = _matrix(data, deadline)
     for index, cells in enumerate(matrix[:HEADER_SEARCH_ROWS]):
         if not missing_columns(normalise_header(c) for c in cells if c):
             out = io.StringIO()
@@ -105,18 +92,23 @@ async def _performance_for(service: KaikuService, venue_id: str, line: ReportLin
 
 
 async def import_venue_report(service: KaikuService, venue_id: str, data: bytes, *, recorded_by: str) -> dict[str, Any]:
+    deadline = clock.monotonic() + PARSE_SECONDS
     try:
-        rows = list(read_table(data))
+        # parsed in a worker thread under a time limit, never in the event loop
+        rows = await read_rows(data, max_rows=MAX_REPORT_ROWS)
         headers = {h for row in rows for h in row.values}
         missing = missing_columns(headers) if rows else []
         offset = 0
         if missing:
             # the seeds' form (§9.2) has the venue's name above the header row
-            found = _from_header_row(data)
+            found = await asyncio.wait_for(asyncio.to_thread(_from_header_row, data, deadline), PARSE_SECONDS + 1)
             if found is not None:
                 offset, data = found
-                rows = list(read_table(data))
+                rows = await read_rows(data, max_rows=MAX_REPORT_ROWS)
                 missing = []
+    except (TableTooLargeError, TimeoutError) as exc:
+        detail = str(exc) if isinstance(exc, TableTooLargeError) else f"not read within {PARSE_SECONDS:.0f} s"
+        raise ApiError(RejectionReason.PAYLOAD_TOO_LARGE, f"file: {detail}") from exc
     except TableError as exc:
         raise ApiError(RejectionReason.INVALID_REQUEST, f"file: {exc}") from exc
     if len(rows) > MAX_REPORT_ROWS:

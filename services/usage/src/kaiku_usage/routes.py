@@ -417,6 +417,6 @@ async def import_redemptions(
         raise principal.forbid(f"import uses for venue {venue} of another region")
     data = await file.read(MAX_REPORT_BYTES + 1)
     if len(data) > MAX_REPORT_BYTES:
-        raise ApiError(RejectionReason.INVALID_REQUEST, f"file: larger than {MAX_REPORT_BYTES} bytes")
+        raise ApiError(RejectionReason.PAYLOAD_TOO_LARGE, f"file: larger than {MAX_REPORT_BYTES // 2**20} MiB")
     report = await import_venue_report(service, venue, data, recorded_by=recorder(principal))
     return JSONResponse(json.loads(json.dumps(report, default=str)), status_code=200)

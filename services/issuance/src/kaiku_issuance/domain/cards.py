@@ -132,10 +132,11 @@ def judge_repeat(grant: CardGrant, recorded: RecordedFingerprints) -> Repeat:
     return Repeat.CONFLICT
 
 
-def card_exists(card_code: str) -> Refusal:
+def card_exists() -> Refusal:
+    # names the field, never the submitted code (INTERFACE.md "Errors": details never echo a value)
     return Refusal(
         "card_code",
-        f"card {card_code} is already registered with other details; a lost card is replaced under a new code",
+        "this card code is already registered with other details; a lost card is replaced under a new code",
         RejectionReason.CARD_EXISTS,
     )
 

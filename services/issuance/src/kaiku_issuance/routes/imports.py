@@ -62,7 +62,7 @@ async def import_cards(
         raise ApiError(RejectionReason.INVALID_REQUEST, f"branch_id: not a branch of {distributor_id} (known: {known})")
     data = await file.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise ApiError(RejectionReason.INVALID_REQUEST, f"file: larger than {MAX_FILE_BYTES // 2**20} MiB", 413)
+        raise ApiError(RejectionReason.PAYLOAD_TOO_LARGE, f"file: larger than {MAX_FILE_BYTES // 2**20} MiB")
     try:
         parsed = await asyncio.to_thread(
             paper_import.parse_file, data, distributor_id=distributor_id, branch_id=branch_id
