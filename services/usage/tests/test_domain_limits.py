@@ -24,8 +24,12 @@ P, C, D, S = PerformanceKind.PERFORMANCE, PerformanceKind.COURSE, PerformanceKin
         (10, C, False, 0),
         (1001, P, False, 20),  # mass event over 1,000 people: at least 20
         (1000, P, False, 50),  # exactly 1,000 is not "more than 1,000"
-        (5000, D, False, 20),
-        (100, D, False, 20),  # day tickets: at least 20
+        (5000, D, False, 20),  # day tickets at a mass event of more than 1,000 people: 20
+        (200, D, False, 10),  # a day-ticket event of 200 places: 5 % like any other (§7.2.2)
+        (100, D, False, 5),
+        (1000, D, False, 50),  # exactly 1,000 is not more than 1,000, whatever the ticket kind
+        (40, D, False, 2),  # at most 50 places: 2
+        (8, D, False, 0),  # at most 10 places: 0
         (20, P, False, 2),  # small: 2 even where 5 % would be 1
         (1000, S, False, 20),  # swimming hall: 20 per day
         (300, P, True, 2),  # guest producer: 2–10
