@@ -128,7 +128,7 @@ async def register(scene: Any, agency_id: str, key: str | None) -> None:
 
 async def test_signed_agencies_must_sign_and_unsigned_ones_still_work(scene: Any) -> None:
     signed, other, keyless = scene.agency, unique("AO"), unique("AK")
-    await scene.setup(agencies=[other, keyless])  # the venue sells through all three
+    await scene.list_agencies([other, keyless])  # the venue sells through all three
     key, other_key = "signed-agency-secret-" + unique("k"), "other-agency-secret-" + unique("k")
     await register(scene, signed, key)
     await register(scene, other, other_key)

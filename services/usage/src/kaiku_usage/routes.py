@@ -131,6 +131,8 @@ async def create_venue(body: VenueIn, principal: CurrentPrincipal, service: Curr
         if row is None:
             existing = await conn.fetchrow(f"SELECT {_VENUE_COLUMNS} FROM venues WHERE venue_id = $1", body.venue_id)
             assert existing is not None
+            if existing["region_id"] != body.region_id and principal.role is not Role.NATIONAL:
+                raise principal.forbid(f"change venue {body.venue_id} of another region")
             row = existing
     answer = _venue_answer(row)
     if answer != wanted:
