@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from kaiku_usage.domain.limits import PerformanceKind, limit_below_minimum, minimum_card_holder_limit
+from kaiku_usage.domain.limits import (
+    PerformanceKind,
+    above_guest_producer_maximum,
+    limit_below_minimum,
+    minimum_card_holder_limit,
+)
 
 pytestmark = pytest.mark.unit
 P, C, D, S = PerformanceKind.PERFORMANCE, PerformanceKind.COURSE, PerformanceKind.DAY_TICKET, PerformanceKind.SWIMMING
@@ -68,3 +73,11 @@ def test_never_more_than_the_places() -> None:
     # a swimming hall day with 15 places cannot be asked for 20 card holders
     assert minimum_card_holder_limit(15, S, guest_producer=False).value == 2
     assert minimum_card_holder_limit(1, C, guest_producer=False).value == 0
+
+
+def test_a_guest_producer_sets_at_most_ten() -> None:
+    """§7.2.3: 2–10 tickets per performance for guest producers."""
+    assert above_guest_producer_maximum(11, guest_producer=True)
+    assert not above_guest_producer_maximum(10, guest_producer=True)
+    assert not above_guest_producer_maximum(None, guest_producer=True)
+    assert not above_guest_producer_maximum(500, guest_producer=False)

@@ -128,6 +128,14 @@ async def test_minimums_follow_the_places_and_start_times_carry_an_offset(scene:
     assert "booking_opens_days_before" in r.json()["detail"]
     r = await scene.http.put(put, json=show | {"booking_opens_days_before": 30}, headers=scene.venue_headers)
     assert r.status_code == 200, r.text
+    guest = show | {"guest_producer": True, "card_holder_limit": 11}
+    r = await scene.http.put(put, json=guest, headers=scene.venue_headers)
+    assert (r.status_code, r.json()["reason"]) == (422, "invalid_request")
+    assert r.json()["detail"].startswith("card_holder_limit")
+    listing = f"{scene.url}/v1/performances"
+    naive = {"venue_id": scene.venue, "since": "2030-01-01T00:00:00"}
+    r = await scene.http.get(listing, params=naive, headers=scene.venue_headers)
+    assert (r.status_code, r.json()["reason"]) == (422, "invalid_request")
 
 
 async def upload(scene: Any, text: str, name: str = "raportti.csv") -> Any:

@@ -22,7 +22,12 @@ from kaiku_runtime.service import CurrentService
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from kaiku_usage.domain.cards import card_status
-from kaiku_usage.domain.limits import PerformanceKind, limit_below_minimum
+from kaiku_usage.domain.limits import (
+    GUEST_PRODUCER_MAXIMUM,
+    PerformanceKind,
+    above_guest_producer_maximum,
+    limit_below_minimum,
+)
 from kaiku_usage.domain.redemption import BOOKING_OPENS_MIN_DAYS, RedemptionRequest
 from kaiku_usage.domain.signatures import MIN_KEY_LENGTH, SIGNATURE_HEADER
 from kaiku_usage.imports import MAX_REPORT_BYTES, import_venue_report
@@ -239,7 +244,8 @@ async def list_performances(
     principal: CurrentPrincipal,
     service: CurrentService,
     since: Annotated[
-        datetime | None, Query(description="Performances starting at or after this; default 12 h ago")
+        AwareDatetime | None,
+        Query(description="Performances starting at or after this (with its UTC offset); default 12 h ago"),
     ] = None,
     include_cancelled: bool = False,
 ) -> dict[str, Any]:
@@ -266,6 +272,12 @@ async def list_performances(
 async def put_performance(
     performance_id: EntityId, body: PerformanceIn, principal: CurrentPrincipal, service: CurrentService
 ) -> dict[str, Any]:
+    if above_guest_producer_maximum(body.card_holder_limit, guest_producer=body.guest_producer):
+        raise ApiError(
+            RejectionReason.INVALID_REQUEST,
+            f"card_holder_limit: a guest producer sets at most {GUEST_PRODUCER_MAXIMUM} tickets per performance"
+            " (§7.2.3)",
+        )
     below = limit_below_minimum(body.card_holder_limit, body.capacity, body.kind, guest_producer=body.guest_producer)
     async with service.pool.acquire() as conn, conn.transaction():
         region = await _venue_region(conn, body.venue_id)

@@ -105,3 +105,8 @@ def limit_below_minimum(
         return None
     minimum = minimum_card_holder_limit(capacity, kind, guest_producer=guest_producer)
     return minimum if limit < minimum.value else None
+
+
+def above_guest_producer_maximum(limit: int | None, *, guest_producer: bool) -> bool:
+    """§7.2.3: a guest producer sets 2–10 tickets per performance, so an explicit limit above 10 is refused."""
+    return guest_producer and limit is not None and limit > GUEST_PRODUCER_MAXIMUM
