@@ -179,6 +179,14 @@ async def test_venue_report_rows_keep_the_kind_and_refuse_identity_codes(scene: 
     assert (r.status_code, r.json()["reason"]) == (422, "invalid_request")
     assert r.json()["detail"].startswith("file")
     assert "308T" not in r.text
+    r = await scene.http.post(
+        f"{scene.url}/v1/imports/redemptions",
+        files={"file": ("raportti.csv", report.encode())},
+        data={"venue_id": f"V{IDENTITY_CODE}"},
+        headers=auth("region_admin", region=scene.region),
+    )
+    assert (r.status_code, r.json()["reason"]) == (422, "invalid_request")
+    assert "308T" not in r.text
 
 
 async def test_a_post_never_changes_a_venue_and_patch_does(scene: Any) -> None:

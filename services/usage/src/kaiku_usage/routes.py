@@ -464,6 +464,9 @@ async def import_redemptions(
     venue_id: Annotated[EntityId | None, Form(description="Required for region_admin; a venue imports its own")] = None,
 ) -> JSONResponse:
     """Enter a venue's usage report (§9.2, §9.3): missing performances are created; a per-row report comes back."""
+    # §11: an identity code is refused before anything could echo it (the 403 details name the venue)
+    if venue_id is not None and contains_identity_code(venue_id):
+        raise ApiError(RejectionReason.INVALID_REQUEST, "venue_id: holds a personal identity code")
     if principal.role is Role.VENUE:
         if venue_id is not None and venue_id != principal.org:
             raise principal.forbid(f"import uses for venue {venue_id}")
