@@ -86,6 +86,13 @@ class Scene:
         key = self.keys[agency_id or self.agency]
         return lambda value: sign(key, value)
 
+    async def list_agencies(self, agencies: Iterable[str]) -> None:
+        """The venue sells through these agencies too (PATCH: a POST never changes a venue)."""
+        r = await self.http.patch(
+            f"{self.url}/v1/venues/{self.venue}", json={"agencies": [self.agency, *agencies]}, headers=self.national
+        )
+        assert r.status_code == 200, r.text
+
     # -- cards: published on kaiku.cards.v1 as issuance would --------------------------------
     def card(
         self,
@@ -96,6 +103,7 @@ class Scene:
         card_type: CardType = CardType.PERSONAL,
         revoked: bool = False,
         region: str | None = None,
+        children_under_18: int | None = None,
     ) -> str:
         code = code or unique("E")
         issued = issued_on or helsinki_today() - timedelta(days=30)
@@ -109,6 +117,7 @@ class Scene:
                 issued_on=issued,
                 valid_until=valid_until or issued + timedelta(days=365),
                 holder=HOLDER if card_type is CardType.PERSONAL else None,
+                children_under_18=children_under_18,
             )
         ]
         if revoked:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from kaiku_usage.domain.limits import PerformanceKind, limit_below_minimum, minimum_card_holder_limit
+from kaiku_usage.domain.limits import (
+    PerformanceKind,
+    above_guest_producer_maximum,
+    limit_below_minimum,
+    minimum_card_holder_limit,
+)
 
 pytestmark = pytest.mark.unit
 P, C, D, S = PerformanceKind.PERFORMANCE, PerformanceKind.COURSE, PerformanceKind.DAY_TICKET, PerformanceKind.SWIMMING
@@ -24,8 +29,12 @@ P, C, D, S = PerformanceKind.PERFORMANCE, PerformanceKind.COURSE, PerformanceKin
         (10, C, False, 0),
         (1001, P, False, 20),  # mass event over 1,000 people: at least 20
         (1000, P, False, 50),  # exactly 1,000 is not "more than 1,000"
-        (5000, D, False, 20),
-        (100, D, False, 20),  # day tickets: at least 20
+        (5000, D, False, 20),  # day tickets at a mass event of more than 1,000 people: 20
+        (200, D, False, 10),  # a day-ticket event of 200 places: 5 % like any other (§7.2.2)
+        (100, D, False, 5),
+        (1000, D, False, 50),  # exactly 1,000 is not more than 1,000, whatever the ticket kind
+        (40, D, False, 2),  # at most 50 places: 2
+        (8, D, False, 0),  # at most 10 places: 0
         (20, P, False, 2),  # small: 2 even where 5 % would be 1
         (1000, S, False, 20),  # swimming hall: 20 per day
         (300, P, True, 2),  # guest producer: 2–10
@@ -64,3 +73,11 @@ def test_never_more_than_the_places() -> None:
     # a swimming hall day with 15 places cannot be asked for 20 card holders
     assert minimum_card_holder_limit(15, S, guest_producer=False).value == 2
     assert minimum_card_holder_limit(1, C, guest_producer=False).value == 0
+
+
+def test_a_guest_producer_sets_at_most_ten() -> None:
+    """§7.2.3: 2–10 tickets per performance for guest producers."""
+    assert above_guest_producer_maximum(11, guest_producer=True)
+    assert not above_guest_producer_maximum(10, guest_producer=True)
+    assert not above_guest_producer_maximum(None, guest_producer=True)
+    assert not above_guest_producer_maximum(500, guest_producer=False)

@@ -6,12 +6,14 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from kaiku_contracts.calendar import helsinki_date
 from kaiku_contracts.enums import CardType, Channel, RejectionReason, VenueCategory
 from kaiku_usage.domain.cards import card_status
 from kaiku_usage.domain.limits import PerformanceKind
 from kaiku_usage.domain.redemption import (
     Accepted,
     Card,
+    CardAtPerformance,
     Decision,
     Performance,
     RedemptionRequest,
@@ -36,10 +38,18 @@ def judge(
     performance: Performance | None = SHOW,
     card: Card | None = CARD,
     has_adult: bool = False,
+    children_so_far: int = 0,
+    group_known: bool = False,
     now: datetime = NOW,
 ) -> Decision:
     return decide(
-        request, venue=venue, performance=performance, card=card, card_already_has_adult_ticket=has_adult, now=now
+        request,
+        venue=venue,
+        performance=performance,
+        card=card,
+        so_far=CardAtPerformance(adult_ticket=has_adult, child_tickets=children_so_far),
+        group_known=group_known,
+        now=now,
     )
 
 
@@ -53,9 +63,49 @@ def test_a_valid_use_is_accepted_and_counts_against_the_limit() -> None:
 
 
 def test_child_tickets_alone_do_not_count_against_the_limit() -> None:
+    """The holder already has an adult ticket there: more child tickets need no new place under the limit."""
     full = replace(SHOW, card_holders=10)
-    decision = judge(replace(USE, adult_tickets=0, child_tickets=2), performance=full)
+    decision = judge(replace(USE, adult_tickets=0, child_tickets=2), performance=full, has_adult=True)
     assert decision == Accepted(counts_against_limit=False, group_id=None)
+
+
+def test_child_tickets_go_with_the_holder() -> None:
+    """§2: child tickets only to a performance the holder attends (an adult ticket now or earlier)."""
+    children_only = replace(USE, adult_tickets=0, child_tickets=2)
+    assert reason(judge(children_only)) is RejectionReason.HOLDER_NOT_ATTENDING
+    assert isinstance(judge(children_only, has_adult=True), Accepted)
+    assert isinstance(judge(replace(USE, child_tickets=2)), Accepted)
+    community = replace(CARD, card_type=CardType.COMMUNITY)
+    assert reason(judge(children_only, card=community)) is RejectionReason.HOLDER_NOT_ATTENDING
+
+
+def test_child_tickets_are_capped_by_the_number_on_the_card() -> None:
+    """Seed 000: the card's child tickets at one performance, all its uses together, at most the number written."""
+    two = replace(CARD, children_under_18=2)
+    assert isinstance(judge(replace(USE, child_tickets=2), card=two), Accepted)
+    assert reason(judge(replace(USE, child_tickets=3), card=two)) is RejectionReason.TOO_MANY_CHILD_TICKETS
+    more = replace(USE, adult_tickets=0, child_tickets=1)
+    assert isinstance(judge(more, card=two, has_adult=True, children_so_far=1), Accepted)
+    decision = judge(more, card=two, has_adult=True, children_so_far=2)
+    assert reason(decision) is RejectionReason.TOO_MANY_CHILD_TICKETS
+    assert isinstance(decision, Rejected)
+    assert decision.detail.startswith("child_tickets:")
+    none = replace(CARD, children_under_18=0)
+    assert reason(judge(replace(USE, child_tickets=1), card=none)) is RejectionReason.TOO_MANY_CHILD_TICKETS
+    # not recorded: no cap
+    assert isinstance(judge(replace(USE, child_tickets=20)), Accepted)
+
+
+def test_child_ticket_checks_sit_between_course_rules_and_already_redeemed() -> None:
+    course = replace(SHOW, kind=PerformanceKind.COURSE, card_holder_limit=2)
+    children_only = replace(USE, adult_tickets=0, child_tickets=1)
+    assert reason(judge(children_only, performance=course)) is RejectionReason.CHILDREN_NOT_ALLOWED_FOR_COURSE
+    two = replace(CARD, children_under_18=0)
+    assert reason(judge(replace(USE, child_tickets=1), card=two, has_adult=True)) is (
+        RejectionReason.TOO_MANY_CHILD_TICKETS
+    )
+    late = replace(SHOW, redeem_from_minutes_before=30)
+    assert reason(judge(children_only, performance=late)) is RejectionReason.REDEMPTION_NOT_OPEN_YET
 
 
 def test_each_rule_in_order() -> None:
@@ -124,9 +174,75 @@ def test_course_rules() -> None:
 def test_community_card_heads_its_group() -> None:
     community = replace(CARD, card_type=CardType.COMMUNITY)
     assert judge(replace(USE, child_tickets=3), card=community) == Accepted(True, group_id="r1")
-    assert judge(replace(USE, group_id="G1"), card=community) == Accepted(True, group_id="G1")
+    assert judge(replace(USE, group_id="r1"), card=community) == Accepted(True, group_id="r1")
+    # a second community card with the same group names the first one's use
+    assert judge(replace(USE, group_id="G1"), card=community, group_known=True) == Accepted(True, group_id="G1")
     # a member's own use carries the group's id
-    assert judge(replace(USE, group_id="r0")) == Accepted(True, group_id="r0")
+    assert judge(replace(USE, group_id="r0"), group_known=True) == Accepted(True, group_id="r0")
+
+
+def test_a_members_group_must_be_an_accepted_community_card_use() -> None:
+    """§5: group_id names the community-card use at the same performance (group_unknown otherwise)."""
+    member = replace(USE, group_id="r0")
+    assert reason(judge(member)) is RejectionReason.GROUP_UNKNOWN
+    community = replace(CARD, card_type=CardType.COMMUNITY)
+    assert reason(judge(replace(USE, group_id="G1"), card=community)) is RejectionReason.GROUP_UNKNOWN
+    # after the child-ticket checks, before already_redeemed
+    assert reason(judge(replace(member, adult_tickets=0, child_tickets=1))) is RejectionReason.HOLDER_NOT_ATTENDING
+    assert reason(judge(member, has_adult=True)) is RejectionReason.GROUP_UNKNOWN
+
+
+def test_agency_channel_is_the_agencies_and_theirs_only() -> None:
+    assert isinstance(judge(replace(USE, agency_id="A1", channel=Channel.AGENCY)), Accepted)
+    for not_agency in (Channel.BOX_OFFICE, Channel.PHONE, Channel.PAPER_FORM):
+        decision = judge(replace(USE, agency_id="A1", channel=not_agency), now=SHOW.starts_at + timedelta(hours=1))
+        assert reason(decision) is RejectionReason.INVALID_REQUEST
+        assert isinstance(decision, Rejected)
+        assert decision.detail.startswith("channel:")
+    assert reason(judge(replace(USE, channel=Channel.AGENCY))) is RejectionReason.INVALID_REQUEST
+    # web shops are refused to everybody, agencies too (§8.1)
+    web = replace(USE, agency_id="A1", channel=Channel.WEB_SHOP)
+    assert reason(judge(web)) is RejectionReason.CHANNEL_NOT_ALLOWED
+    # the channel comes after the agency's listing and before the card
+    assert reason(judge(replace(USE, channel=Channel.AGENCY), card=None)) is RejectionReason.INVALID_REQUEST
+    assert reason(judge(replace(USE, agency_id="A9"))) is RejectionReason.AGENCY_NOT_AUTHORISED
+
+
+def test_paper_form_only_after_the_start() -> None:
+    """A paper form records a use already made: before the start it is channel_not_allowed."""
+    paper = replace(USE, channel=Channel.PAPER_FORM)
+    assert reason(judge(paper)) is RejectionReason.CHANNEL_NOT_ALLOWED
+    assert isinstance(judge(paper, now=SHOW.starts_at), Accepted)
+    # windows do not apply, nor today's validity: the card had to be valid on the performance date
+    windows = replace(SHOW, booking_opens_days_before=30, redeem_from_minutes_before=30)
+    later = SHOW.starts_at + timedelta(days=30)
+    expired_since = replace(CARD, valid_until=helsinki_date(SHOW.starts_at))
+    assert isinstance(judge(paper, performance=windows, card=expired_since, now=later), Accepted)
+    assert reason(judge(performance=windows, card=expired_since, now=later)) is RejectionReason.CARD_EXPIRED
+
+
+def test_card_is_good_from_its_issue_date() -> None:
+    """§4: valid from the day it was granted; before that card_not_yet_valid, at card_expired's place."""
+    tomorrow = replace(CARD, issued_on=date(2026, 3, 11))
+    decision = judge(card=tomorrow)
+    assert reason(decision) is RejectionReason.CARD_NOT_YET_VALID
+    assert isinstance(decision, Rejected)
+    assert "2026-03-11" in decision.detail
+    assert isinstance(judge(card=replace(CARD, issued_on=date(2026, 3, 10))), Accepted)
+    assert isinstance(judge(card=replace(CARD, issued_on=None)), Accepted)
+    # a performance in a week: valid from the issue date on, but it must be valid today as well
+    next_week = replace(SHOW, starts_at=NOW + timedelta(days=7))
+    assert reason(judge(performance=next_week, card=tomorrow)) is RejectionReason.CARD_NOT_YET_VALID
+    # a paper form for a performance before the issue date: the card was not valid then
+    paper = replace(USE, channel=Channel.PAPER_FORM)
+    past = replace(SHOW, starts_at=NOW - timedelta(days=2))
+    decision = judge(paper, performance=past, card=replace(CARD, issued_on=date(2026, 3, 9)))
+    assert reason(decision) is RejectionReason.CARD_NOT_YET_VALID
+    assert isinstance(judge(paper, performance=past, card=replace(CARD, issued_on=date(2026, 3, 8))), Accepted)
+    # after the revocation check, before the windows
+    assert reason(judge(card=replace(tomorrow, revoked_on=date(2026, 3, 11)))) is RejectionReason.CARD_REVOKED
+    far = replace(SHOW, starts_at=NOW + timedelta(days=40), booking_opens_days_before=30)
+    assert reason(judge(performance=far, card=tomorrow)) is RejectionReason.CARD_NOT_YET_VALID
 
 
 def test_paper_form_is_judged_on_the_performance_date() -> None:
@@ -163,3 +279,6 @@ def test_card_status() -> None:
         date(2026, 3, 9),
     )
     assert card_status(replace(CARD, revoked_on=today), today).reason is RejectionReason.CARD_REVOKED
+    issued_tomorrow = card_status(replace(CARD, issued_on=date(2026, 3, 11)), today)
+    assert (issued_tomorrow.valid, issued_tomorrow.reason) == (False, RejectionReason.CARD_NOT_YET_VALID)
+    assert card_status(replace(CARD, issued_on=today), today).valid

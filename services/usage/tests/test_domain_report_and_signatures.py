@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from kaiku_runtime.tabular import read_table
+from kaiku_usage.domain.limits import PerformanceKind
 from kaiku_usage.domain.signatures import SignatureCheck, check_signature, sign
 from kaiku_usage.domain.submissions import answerable
 from kaiku_usage.domain.venue_report import (
@@ -130,3 +131,34 @@ def test_an_unreadable_submission_is_answered_only_when_it_names_redemption_and_
     value: bytes | None, expected: tuple[str, str] | None
 ) -> None:
     assert answerable(value) == expected
+
+
+ROW = {"card_code": "E1", "adult_tickets": "1", "child_tickets": "0", "performance": "Show", "date": "3.2.2020"}
+
+
+def test_the_optional_kind_column_keeps_the_performance_kind() -> None:
+    assert canonical_column("kind") == "kind"
+    assert canonical_column("esityksen_laji") == "kind"
+    line = parse_line(2, ROW)
+    assert isinstance(line, ReportLine)
+    assert line.kind is PerformanceKind.PERFORMANCE
+    course = parse_line(2, {**ROW, "kind": "Course"})
+    assert isinstance(course, ReportLine)
+    assert course.kind is PerformanceKind.COURSE
+    assert missing_columns(["card_code", "adult_tickets", "child_tickets", "performance", "date"]) == []
+    wrong = parse_line(2, {**ROW, "kind": "opera"})
+    assert isinstance(wrong, RowProblem)
+    assert wrong.detail.startswith("kind:")
+    assert "opera" not in wrong.detail
+
+
+@pytest.mark.parametrize(
+    ("header", "named"),
+    [("performance", "performance"), ("card_code", "card_code"), ("notes", "notes"), ("131052-308T", "column 6")],
+)
+def test_a_cell_with_an_identity_code_refuses_the_row_naming_the_column(header: str, named: str) -> None:
+    values = {**ROW, header: "Matti 131052-308T"}
+    result = parse_line(4, values)
+    assert isinstance(result, RowProblem)
+    assert result.detail.startswith(f"{named}: holds a personal identity code")
+    assert "308T" not in result.detail

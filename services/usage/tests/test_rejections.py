@@ -21,10 +21,14 @@ REASONS = [
     "card_revoked",
     "card_expired",
     "card_expired_on_performance_date",
+    "card_not_yet_valid",
     "booking_not_open_yet",
     "redemption_not_open_yet",
     "children_not_allowed_for_course",
     "community_card_not_allowed_for_course",
+    "holder_not_attending",
+    "too_many_child_tickets",
+    "group_unknown",
     "already_redeemed",
     "limit_reached",
     "redemption_id_reused",
@@ -40,8 +44,12 @@ async def provoke(scene: Any, case: str) -> tuple[dict[str, Any], str | None]:
         "card_expired",
         "community_card_not_allowed_for_course",
         "card_expired_on_performance_date",
+        "card_not_yet_valid",
+        "too_many_child_tickets",
     ):
         card = {
+            "card_not_yet_valid": lambda: scene.card(issued_on=helsinki_today() + timedelta(days=1)),
+            "too_many_child_tickets": lambda: scene.card(children_under_18=2),
             "card_revoked": lambda: scene.card(revoked=True),
             "card_expired": lambda: scene.card(issued_on=helsinki_today() - timedelta(days=400)),
             "card_expired_on_performance_date": lambda: scene.card(valid_until=helsinki_today() + timedelta(days=5)),
@@ -70,6 +78,17 @@ async def provoke(scene: Any, case: str) -> tuple[dict[str, Any], str | None]:
         children = 1 if case == "children_not_allowed_for_course" else 0
         return scene.use(card, course, child_tickets=children), None
     performance = await scene.performance(capacity=10, card_holder_limit=1)
+    if case == "holder_not_attending":  # §2: child tickets only with the holder at the performance
+        return scene.use(card, performance, adult_tickets=0, child_tickets=1), None
+    if case == "too_many_child_tickets":  # seed 000: two children written on the card, all uses together
+        first = scene.use(card, performance, child_tickets=1)
+        assert (await scene.redeem(first)).status_code == 201
+        return scene.use(card, performance, adult_tickets=0, child_tickets=2), None
+    if case == "group_unknown":  # §5: the group_id names no community-card use at this performance
+        personal = scene.use(scene.card(), performance)
+        await scene.publish_cards()
+        assert (await scene.redeem(personal)).status_code == 201
+        return scene.use(card, performance, group_id=personal["redemption_id"]), None
     if case == "agency_not_authorised":
         agency = unique("A")
         return scene.use(card, performance, channel="agency"), agency

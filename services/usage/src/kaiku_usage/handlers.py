@@ -30,17 +30,18 @@ async def apply_card_events(conn: asyncpg.Connection, batch: list[Delivered[Card
         event = delivered.event
         if isinstance(event, CardIssued):
             await conn.execute(
-                "INSERT INTO cards (card_code, card_type, region_id, distributor_id, issued_on, valid_until)"
-                " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (card_code) DO UPDATE SET"
+                "INSERT INTO cards (card_code, card_type, region_id, distributor_id, issued_on, valid_until,"
+                " children_under_18) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (card_code) DO UPDATE SET"
                 " card_type = EXCLUDED.card_type, region_id = EXCLUDED.region_id,"
                 " distributor_id = EXCLUDED.distributor_id, issued_on = EXCLUDED.issued_on,"
-                " valid_until = EXCLUDED.valid_until",
+                " valid_until = EXCLUDED.valid_until, children_under_18 = EXCLUDED.children_under_18",
                 event.card_code,
                 event.card_type.value,
                 event.region_id,
                 event.distributor_id,
                 event.issued_on,
                 event.valid_until,
+                event.children_under_18,  # seed 000: caps the card's child tickets per performance
             )
         else:
             await conn.execute(

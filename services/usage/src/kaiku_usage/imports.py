@@ -26,7 +26,6 @@ from kaiku_runtime.tabular import (
     read_rows,
 )
 
-from kaiku_usage.domain.limits import PerformanceKind
 from kaiku_usage.domain.redemption import RedemptionRequest
 from kaiku_usage.domain.venue_report import (
     ReportLine,
@@ -75,7 +74,7 @@ async def _performance_for(service: KaikuService, venue_id: str, line: ReportLin
             line.performance_name,
             line.performed_on,
         )
-        if existing is not None:
+        if existing is not None:  # a performance the venue registered keeps its own kind
             return str(existing)
         performance_id = performance_key(venue_id, line.performance_name, line.performed_on)
         starts_at = datetime.combine(line.performed_on, REPORT_PERFORMANCE_TIME, tzinfo=HELSINKI)
@@ -86,7 +85,7 @@ async def _performance_for(service: KaikuService, venue_id: str, line: ReportLin
             venue_id,
             line.performance_name,
             starts_at,
-            PerformanceKind.PERFORMANCE.value,
+            line.kind.value,  # the row's kind: course places keep the course rules (§2, §5)
         )
         return performance_id
 

@@ -19,7 +19,15 @@ from kaiku_contracts.topics import Topics
 from kaiku_runtime.outbox import enqueue_many
 
 from kaiku_usage.domain.limits import PerformanceKind
-from kaiku_usage.domain.redemption import Card, Performance, RedemptionRequest, Rejected, Venue, decide
+from kaiku_usage.domain.redemption import (
+    Card,
+    CardAtPerformance,
+    Performance,
+    RedemptionRequest,
+    Rejected,
+    Venue,
+    decide,
+)
 from kaiku_usage.metrics import REDEMPTIONS_ACCEPTED, REDEMPTIONS_REJECTED
 
 if TYPE_CHECKING:
@@ -81,13 +89,16 @@ def card_from_row(row: asyncpg.Record) -> Card:
         region_id=row["region_id"],
         valid_until=row["valid_until"],
         revoked_on=row["revoked_on"],
+        issued_on=row["issued_on"],
+        children_under_18=row["children_under_18"],
     )
+
+
+_CARD_COLUMNS = "card_code, card_type, region_id, valid_until, revoked_on, issued_on, children_under_18"
 
 
 async def load_card(conn: asyncpg.Connection, card_code: str) -> Card | None:
-    row = await conn.fetchrow(
-        "SELECT card_code, card_type, region_id, valid_until, revoked_on FROM cards WHERE card_code = $1", card_code
-    )
+    row = await conn.fetchrow(f"SELECT {_CARD_COLUMNS} FROM cards WHERE card_code = $1", card_code)
     return None if row is None else card_from_row(row)
 
 
@@ -99,7 +110,8 @@ class _Facts:
     performances: dict[str, Performance]
     cards: dict[str, Card]
     done: dict[str, asyncpg.Record | dict[str, Any]]
-    adult_tickets: set[tuple[str, str]]  # (performance_id, card_code) with an active adult ticket
+    at_performance: dict[tuple[str, str], CardAtPerformance]  # (performance_id, card_code): accepted uses so far
+    groups: set[tuple[str, str]]  # (performance_id, redemption_id) of accepted community-card uses
 
 
 async def _gather(conn: asyncpg.Connection, requests: list[RedemptionRequest]) -> _Facts:
@@ -110,7 +122,7 @@ async def _gather(conn: asyncpg.Connection, requests: list[RedemptionRequest]) -
         "SELECT venue_id, region_id, category, agencies FROM venues WHERE venue_id = ANY($1::text[])", venue_ids
     )
     card_rows = await conn.fetch(
-        "SELECT card_code, card_type, region_id, valid_until, revoked_on FROM cards WHERE card_code = ANY($1::text[])",
+        f"SELECT {_CARD_COLUMNS} FROM cards WHERE card_code = ANY($1::text[])",
         card_codes,
     )
     # The row locks serialise every use of these performances until this transaction ends: the limit and
@@ -127,18 +139,32 @@ async def _gather(conn: asyncpg.Connection, requests: list[RedemptionRequest]) -
         " WHERE redemption_id = ANY($1::text[])",
         sorted({r.redemption_id for r in requests}),
     )
-    adult_rows = await conn.fetch(
-        "SELECT performance_id, card_code FROM redemptions WHERE adult_tickets = 1 AND cancelled_at IS NULL"
-        " AND performance_id = ANY($1::text[]) AND card_code = ANY($2::text[])",
+    # the one-adult-ticket rule, the holder at the performance and the child tickets' cap (§2): the card's
+    # accepted uses there, read under the same lock as the limit
+    use_rows = await conn.fetch(
+        "SELECT performance_id, card_code, bool_or(adult_tickets = 1) AS adult, sum(child_tickets)::int AS children"
+        " FROM redemptions WHERE cancelled_at IS NULL"
+        " AND performance_id = ANY($1::text[]) AND card_code = ANY($2::text[]) GROUP BY performance_id, card_code",
         performance_ids,
         card_codes,
+    )
+    # §5: the community-card uses the members' group_ids name (their performance is locked above)
+    group_rows = await conn.fetch(
+        "SELECT r.performance_id, r.redemption_id FROM redemptions r JOIN cards c USING (card_code)"
+        " WHERE c.card_type = $2 AND r.cancelled_at IS NULL AND r.redemption_id = ANY($1::text[])",
+        sorted({r.group_id for r in requests if r.group_id is not None}),
+        CardType.COMMUNITY.value,
     )
     return _Facts(
         venues={row["venue_id"]: venue_from_row(row) for row in venue_rows},
         performances={row["performance_id"]: performance_from_row(row) for row in performance_rows},
         cards={row["card_code"]: card_from_row(row) for row in card_rows},
         done={row["redemption_id"]: row for row in done_rows},
-        adult_tickets={(row["performance_id"], row["card_code"]) for row in adult_rows},
+        at_performance={
+            (row["performance_id"], row["card_code"]): CardAtPerformance(row["adult"], row["children"])
+            for row in use_rows
+        },
+        groups={(row["performance_id"], row["redemption_id"]) for row in group_rows},
     )
 
 
@@ -184,12 +210,15 @@ async def redeem_many(
         if performance is not None and performance.venue_id != request.venue_id:
             performance = None
         card = facts.cards.get(request.card_code)
+        key = (request.performance_id, request.card_code)
+        so_far = facts.at_performance.get(key, CardAtPerformance())
         decision = decide(
             request,
             venue=venue,
             performance=performance,
             card=card,
-            card_already_has_adult_ticket=(request.performance_id, request.card_code) in facts.adult_tickets,
+            so_far=so_far,
+            group_known=(request.performance_id, request.group_id or "") in facts.groups,
             now=now,
         )
         if isinstance(decision, Rejected):
@@ -198,8 +227,12 @@ async def redeem_many(
         assert venue is not None
         assert performance is not None
         assert card is not None
+        facts.at_performance[key] = CardAtPerformance(
+            so_far.adult_ticket or decision.counts_against_limit, so_far.child_tickets + request.child_tickets
+        )
+        if card.card_type is CardType.COMMUNITY:
+            facts.groups.add((performance.performance_id, request.redemption_id))
         if decision.counts_against_limit:
-            facts.adult_tickets.add((performance.performance_id, card.card_code))
             facts.performances[performance.performance_id] = replace(
                 performance, card_holders=performance.card_holders + 1
             )

@@ -12,17 +12,23 @@ from fastapi.responses import JSONResponse
 from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.enums import Channel, RejectionReason, VenueCategory
 from kaiku_contracts.envelope import CardCode, EntityId
+from kaiku_contracts.identity_codes import contains_identity_code
 from kaiku_contracts.redemptions import RedemptionCancelled, RedemptionId
 from kaiku_contracts.topics import Topics
 from kaiku_runtime.auth import CurrentPrincipal, Principal, Role, org_in_token_region
 from kaiku_runtime.errors import ApiError
 from kaiku_runtime.outbox import enqueue, enqueue_many
 from kaiku_runtime.service import CurrentService
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from kaiku_usage.domain.cards import card_status
-from kaiku_usage.domain.limits import PerformanceKind, limit_below_minimum
-from kaiku_usage.domain.redemption import RedemptionRequest
+from kaiku_usage.domain.limits import (
+    GUEST_PRODUCER_MAXIMUM,
+    PerformanceKind,
+    above_guest_producer_maximum,
+    limit_below_minimum,
+)
+from kaiku_usage.domain.redemption import BOOKING_OPENS_MIN_DAYS, RedemptionRequest
 from kaiku_usage.domain.signatures import MIN_KEY_LENGTH, SIGNATURE_HEADER
 from kaiku_usage.imports import MAX_REPORT_BYTES, import_venue_report
 from kaiku_usage.redeeming import load_card, record_use
@@ -60,12 +66,14 @@ class PerformanceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     venue_id: EntityId
     name: str = Field(min_length=1, max_length=200)
-    starts_at: datetime
+    starts_at: AwareDatetime = Field(description="With its UTC offset, e.g. 2026-12-03T18:00:00+02:00")
     capacity: int = Field(ge=0, le=1_000_000)
     kind: PerformanceKind
     card_holder_limit: int | None = Field(default=None, ge=0, description="§7.2.2; not a quota")
     guest_producer: bool = False
-    booking_opens_days_before: int | None = Field(default=None, ge=0, le=366, description="§8.2")
+    booking_opens_days_before: int | None = Field(
+        default=None, ge=BOOKING_OPENS_MIN_DAYS, le=366, description="§8.2: at the earliest one month before"
+    )
     redeem_from_minutes_before: int | None = Field(default=None, ge=0, le=7 * 24 * 60, description="§8.2")
 
 
@@ -98,25 +106,79 @@ class AgencyIn(BaseModel):
     )
 
 
+class VenuePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    agencies: list[EntityId] | None = Field(default=None, description="The ticket agencies that sell for the venue")
+
+
+def _venue_answer(row: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "venue_id": row["venue_id"],
+        "region_id": row["region_id"],
+        "name": row["name"],
+        "category": row["category"],
+        "agencies": list(row["agencies"]),
+    }
+
+
+_VENUE_COLUMNS = "venue_id, region_id, name, category, agencies"
+
+
 @router.post("/venues", status_code=201)
 async def create_venue(body: VenueIn, principal: CurrentPrincipal, service: CurrentService) -> dict[str, Any]:
+    """Register a venue. A repeat of the same body answers as the first time; another body is `venue_exists`."""
     if not (principal.role is Role.NATIONAL or principal.is_region_admin_of(body.region_id)):
         raise principal.forbid("add venues to this region")
+    wanted = {**body.model_dump(mode="json"), "agencies": sorted(set(body.agencies))}
     async with service.pool.acquire() as conn, conn.transaction():
-        existing = await conn.fetchval("SELECT region_id FROM venues WHERE venue_id = $1 FOR UPDATE", body.venue_id)
-        if existing is not None and existing != body.region_id and principal.role is not Role.NATIONAL:
-            raise principal.forbid(f"change venue {body.venue_id} of another region")
-        await conn.execute(
-            "INSERT INTO venues (venue_id, region_id, name, category, agencies) VALUES ($1, $2, $3, $4, $5)"
-            " ON CONFLICT (venue_id) DO UPDATE SET region_id = EXCLUDED.region_id, name = EXCLUDED.name,"
-            " category = EXCLUDED.category, agencies = EXCLUDED.agencies",
+        row = await conn.fetchrow(
+            f"INSERT INTO venues ({_VENUE_COLUMNS}) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (venue_id) DO NOTHING"
+            f" RETURNING {_VENUE_COLUMNS}",
             body.venue_id,
             body.region_id,
             body.name,
             body.category.value,
-            sorted(set(body.agencies)),
+            wanted["agencies"],
         )
-    return body.model_dump(mode="json")
+        if row is None:
+            existing = await conn.fetchrow(f"SELECT {_VENUE_COLUMNS} FROM venues WHERE venue_id = $1", body.venue_id)
+            assert existing is not None
+            if existing["region_id"] != body.region_id and principal.role is not Role.NATIONAL:
+                raise principal.forbid(f"change venue {body.venue_id} of another region")
+            row = existing
+    answer = _venue_answer(row)
+    if answer != wanted:
+        # never changes the venue; the detail does not echo the submitted values
+        raise ApiError(
+            RejectionReason.VENUE_EXISTS,
+            f"venue {body.venue_id} is already registered with other details; change it with PATCH /v1/venues/{{id}}",
+        )
+    return answer
+
+
+@router.patch("/venues/{venue_id}")
+async def update_venue(
+    venue_id: EntityId, body: VenuePatch, principal: CurrentPrincipal, service: CurrentService
+) -> dict[str, Any]:
+    """Change a venue's name or its ticket agencies (national, region_admin of the venue's region)."""
+    async with service.pool.acquire() as conn, conn.transaction():
+        current = await conn.fetchrow(f"SELECT {_VENUE_COLUMNS} FROM venues WHERE venue_id = $1 FOR UPDATE", venue_id)
+        if current is None:
+            if principal.role not in (Role.NATIONAL, Role.REGION_ADMIN):
+                raise principal.forbid("change venues")
+            raise ApiError(RejectionReason.VENUE_UNKNOWN, f"venue {venue_id} is not registered")
+        if not (principal.role is Role.NATIONAL or principal.is_region_admin_of(current["region_id"])):
+            raise principal.forbid(f"change venue {venue_id}")
+        row = await conn.fetchrow(
+            f"UPDATE venues SET name = coalesce($2, name), agencies = coalesce($3, agencies) WHERE venue_id = $1"
+            f" RETURNING {_VENUE_COLUMNS}",
+            venue_id,
+            body.name,
+            None if body.agencies is None else sorted(set(body.agencies)),
+        )
+    assert row is not None
+    return _venue_answer(row)
 
 
 @router.put("/agencies/{agency_id}")
@@ -187,7 +249,8 @@ async def list_performances(
     principal: CurrentPrincipal,
     service: CurrentService,
     since: Annotated[
-        datetime | None, Query(description="Performances starting at or after this; default 12 h ago")
+        AwareDatetime | None,
+        Query(description="Performances starting at or after this (with its UTC offset); default 12 h ago"),
     ] = None,
     include_cancelled: bool = False,
 ) -> dict[str, Any]:
@@ -214,6 +277,12 @@ async def list_performances(
 async def put_performance(
     performance_id: EntityId, body: PerformanceIn, principal: CurrentPrincipal, service: CurrentService
 ) -> dict[str, Any]:
+    if above_guest_producer_maximum(body.card_holder_limit, guest_producer=body.guest_producer):
+        raise ApiError(
+            RejectionReason.INVALID_REQUEST,
+            f"card_holder_limit: a guest producer sets at most {GUEST_PRODUCER_MAXIMUM} tickets per performance"
+            " (§7.2.3)",
+        )
     below = limit_below_minimum(body.card_holder_limit, body.capacity, body.kind, guest_producer=body.guest_producer)
     async with service.pool.acquire() as conn, conn.transaction():
         region = await _venue_region(conn, body.venue_id)
@@ -400,6 +469,9 @@ async def import_redemptions(
     venue_id: Annotated[EntityId | None, Form(description="Required for region_admin; a venue imports its own")] = None,
 ) -> JSONResponse:
     """Enter a venue's usage report (§9.2, §9.3): missing performances are created; a per-row report comes back."""
+    # §11: an identity code is refused before anything could echo it (the 403 details name the venue)
+    if venue_id is not None and contains_identity_code(venue_id):
+        raise ApiError(RejectionReason.INVALID_REQUEST, "venue_id: holds a personal identity code")
     if principal.role is Role.VENUE:
         if venue_id is not None and venue_id != principal.org:
             raise principal.forbid(f"import uses for venue {venue_id}")
@@ -415,6 +487,9 @@ async def import_redemptions(
         region = await _venue_region(conn, venue)
     if principal.role is Role.REGION_ADMIN and not principal.is_region_admin_of(region):
         raise principal.forbid(f"import uses for venue {venue} of another region")
+    if file.filename and contains_identity_code(file.filename):
+        # §11: an identity code in the file name refuses the upload; the value is never echoed
+        raise ApiError(RejectionReason.INVALID_REQUEST, "file: the file name holds a personal identity code")
     data = await file.read(MAX_REPORT_BYTES + 1)
     if len(data) > MAX_REPORT_BYTES:
         raise ApiError(RejectionReason.PAYLOAD_TOO_LARGE, f"file: larger than {MAX_REPORT_BYTES // 2**20} MiB")

@@ -18,11 +18,14 @@ class CardStatus:
 
 
 def card_status(card: Card | None, today: date) -> CardStatus:
-    """Valid = registered, not revoked and within its validity (§4: twelve months, or to the trial's end)."""
+    """Valid = registered, not revoked and within its validity (§4: from the issue date for twelve months,
+    or to the trial's end); a card issued on a later date is not valid yet."""
     if card is None:
         return CardStatus(valid=False, valid_until=None, reason=RejectionReason.CARD_UNKNOWN)
     if card.revoked_on is not None:
         return CardStatus(valid=False, valid_until=card.valid_until, reason=RejectionReason.CARD_REVOKED)
     if card.valid_until < today:
         return CardStatus(valid=False, valid_until=card.valid_until, reason=RejectionReason.CARD_EXPIRED)
+    if card.issued_on is not None and card.issued_on > today:
+        return CardStatus(valid=False, valid_until=card.valid_until, reason=RejectionReason.CARD_NOT_YET_VALID)
     return CardStatus(valid=True, valid_until=card.valid_until)

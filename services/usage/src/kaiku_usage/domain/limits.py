@@ -2,8 +2,10 @@
 
 A venue may cap the number of card holders per performance, but not below a minimum: 5 % of the
 tickets in general, and a fixed figure for the kinds of event §7.2.2 / §7.2.3 name (small performances
-and courses 2, at most ten people 0, big events' day tickets and swimming halls 20, guest producers 2).
-Where several of those fit, the venue may use the lowest; no rule asks for more places than there are.
+and courses 2, at most ten people 0, more than 1,000 places and swimming halls 20, guest producers 2).
+The minimums follow the places, not the ticket kind: a day-ticket event of 200 places follows the 5 %
+rule like any other (§7.2.2's exception is for events of more than 1,000 people). Where several of
+those fit, the venue may use the lowest; no rule asks for more places than there are.
 The limit is not a quota (§7.2.2): nothing is reserved, it only stops card tickets once reached.
 """
 
@@ -17,7 +19,7 @@ from enum import StrEnum
 class PerformanceKind(StrEnum):
     PERFORMANCE = "performance"
     COURSE = "course"
-    DAY_TICKET = "day_ticket"  # festivals, big halls, mass events: day / single-event tickets
+    DAY_TICKET = "day_ticket"  # day / single-event tickets; limited by the places like any performance
     SWIMMING = "swimming"  # a swimming hall's day
 
 
@@ -58,7 +60,7 @@ def minimum_card_holder_limit(capacity: int, kind: PerformanceKind, *, guest_pro
                 f"§7.2.2 (2020 trial): 0–1 tickets for performances of at most {TINY_PERFORMANCE_MAX_PLACES} people",
             )
         )
-    if kind is PerformanceKind.DAY_TICKET or capacity > MASS_EVENT_MIN_PLACES:
+    if capacity > MASS_EVENT_MIN_PLACES:
         candidates.append(
             LimitMinimum(
                 MASS_EVENT_MINIMUM,
@@ -103,3 +105,8 @@ def limit_below_minimum(
         return None
     minimum = minimum_card_holder_limit(capacity, kind, guest_producer=guest_producer)
     return minimum if limit < minimum.value else None
+
+
+def above_guest_producer_maximum(limit: int | None, *, guest_producer: bool) -> bool:
+    """§7.2.3: a guest producer sets 2–10 tickets per performance, so an explicit limit above 10 is refused."""
+    return guest_producer and limit is not None and limit > GUEST_PRODUCER_MAXIMUM

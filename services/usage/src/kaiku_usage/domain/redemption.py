@@ -17,6 +17,9 @@ from kaiku_contracts.enums import CardType, Channel, RedemptionKind, RejectionRe
 
 from kaiku_usage.domain.limits import PerformanceKind
 
+BOOKING_OPENS_MIN_DAYS = 30
+"""§8.2: booking may be limited to open "one month before" at the earliest, never later (INTERFACE.md: 30 days)."""
+
 
 @dataclass(frozen=True, slots=True)
 class RedemptionRequest:
@@ -71,6 +74,16 @@ class Card:
     region_id: str
     valid_until: date
     revoked_on: date | None = None
+    issued_on: date | None = None  # None: not known (registry rows from before it was kept), so no check
+    children_under_18: int | None = None  # written on the card (seed 000); None: not recorded, no cap
+
+
+@dataclass(frozen=True, slots=True)
+class CardAtPerformance:
+    """What the card already has at the performance: its accepted (not cancelled) uses, read under the row lock."""
+
+    adult_ticket: bool = False
+    child_tickets: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +107,15 @@ def decide(
     venue: Venue | None,
     performance: Performance | None,
     card: Card | None,
-    card_already_has_adult_ticket: bool,
+    so_far: CardAtPerformance,
+    group_known: bool,
     now: datetime,
 ) -> Decision:
-    """The first rule the use breaks, in INTERFACE.md's order, or the accepted use."""
+    """The first rule the use breaks, in INTERFACE.md's order, or the accepted use.
+
+    `so_far` is the card's accepted uses at this performance; `group_known` whether the request's
+    `group_id` names an accepted community-card use at this performance.
+    """
     if venue is None:
         return Rejected(RejectionReason.VENUE_UNKNOWN, f"venue {request.venue_id} is not registered")
     if performance is None or performance.venue_id != venue.venue_id:
@@ -113,8 +131,9 @@ def decide(
             RejectionReason.AGENCY_NOT_AUTHORISED,
             f"agency {request.agency_id} is not listed as a ticket agency of venue {venue.venue_id}",
         )
-    if request.channel is Channel.WEB_SHOP:
-        return Rejected(RejectionReason.CHANNEL_NOT_ALLOWED, "card tickets are not sold in web shops (§8.1)")
+    channel = _channel_problem(request, performance, now)
+    if channel is not None:
+        return channel
     if card is None:
         return Rejected(
             RejectionReason.CARD_UNKNOWN,
@@ -126,15 +145,9 @@ def decide(
     performance_date = helsinki_date(performance.starts_at)
     if card.revoked_on is not None and not (recorded_afterwards and card.revoked_on > performance_date):
         return Rejected(RejectionReason.CARD_REVOKED, f"this card was revoked on {card.revoked_on.isoformat()}")
-    today = helsinki_date(now)
-    must_be_valid_on = performance_date if recorded_afterwards else max(today, performance_date)
-    if card.valid_until < must_be_valid_on:
-        when = "on the performance date" if must_be_valid_on == performance_date else "today"
-        return Rejected(
-            RejectionReason.CARD_EXPIRED,
-            f"the card was valid until {card.valid_until.isoformat()}; it must be valid {when}"
-            f" ({must_be_valid_on.isoformat()})",
-        )
+    validity = _validity_problem(card, performance_date, None if recorded_afterwards else helsinki_date(now))
+    if validity is not None:
+        return validity
     if not recorded_afterwards:
         window = _closed_window(performance, now)
         if window is not None:
@@ -150,8 +163,19 @@ def decide(
                 RejectionReason.COMMUNITY_CARD_NOT_ALLOWED_FOR_COURSE,
                 "a community card cannot be used for course places (§5)",
             )
+    children = _child_ticket_problem(request, card, so_far)
+    if children is not None:
+        return children
+    # §5: a member's use names the community-card use that heads its group (docs/usage.md: checked here,
+    # after the child tickets and before already_redeemed); a community card's use heads its own group
+    heads_own_group = card.card_type is CardType.COMMUNITY and request.group_id == request.redemption_id
+    if request.group_id is not None and not heads_own_group and not group_known:
+        return Rejected(
+            RejectionReason.GROUP_UNKNOWN,
+            f"group_id names no accepted community-card use at performance {performance.performance_id} (§5)",
+        )
     counts = request.adult_tickets == 1
-    if counts and card_already_has_adult_ticket:
+    if counts and so_far.adult_ticket:
         return Rejected(
             RejectionReason.ALREADY_REDEEMED,
             f"this card already has an adult ticket for performance {performance.performance_id}",
@@ -168,6 +192,66 @@ def decide(
         # §5: a community-card use heads its group; the members' uses send this group_id
         group_id = request.redemption_id
     return Accepted(counts_against_limit=counts, group_id=group_id)
+
+
+def _channel_problem(request: RedemptionRequest, performance: Performance, now: datetime) -> Rejected | None:
+    """§8.1: every channel but web shops; `agency` is the agencies' channel and theirs only (INTERFACE.md)."""
+    if request.channel is Channel.WEB_SHOP:
+        return Rejected(RejectionReason.CHANNEL_NOT_ALLOWED, "card tickets are not sold in web shops (§8.1)")
+    from_agency = request.agency_id is not None
+    if from_agency != (request.channel is Channel.AGENCY):
+        what = "an agency records its uses on the channel `agency`" if from_agency else "only agencies use it"
+        return Rejected(RejectionReason.INVALID_REQUEST, f"channel: {what}")
+    if request.channel is Channel.PAPER_FORM and now < performance.starts_at:
+        return Rejected(
+            RejectionReason.CHANNEL_NOT_ALLOWED,
+            "paper_form records a use already made on paper (§9.1): the performance has not started yet",
+        )
+    return None
+
+
+def _validity_problem(card: Card, performance_date: date, today: date | None) -> Rejected | None:
+    """§4: a card is good from its issue date for twelve months (or to the trial's end).
+
+    It must be valid on the performance date and, unless the use is recorded afterwards (`today` None),
+    today as well.
+    """
+    dates = [performance_date] if today is None else [today, performance_date]
+    last = max(dates)
+    if card.valid_until < last:
+        when = "on the performance date" if last == performance_date else "today"
+        return Rejected(
+            RejectionReason.CARD_EXPIRED,
+            f"the card was valid until {card.valid_until.isoformat()}; it must be valid {when} ({last.isoformat()})",
+        )
+    first = min(dates)
+    if card.issued_on is not None and card.issued_on > first:
+        when = "on the performance date" if first == performance_date else "today"
+        return Rejected(
+            RejectionReason.CARD_NOT_YET_VALID,
+            f"the card is valid from {card.issued_on.isoformat()}; it must be valid {when} ({first.isoformat()})",
+        )
+    return None
+
+
+def _child_ticket_problem(request: RedemptionRequest, card: Card, so_far: CardAtPerformance) -> Rejected | None:
+    """§2, seed 000: child tickets go with the holder, up to the number of children written on the card."""
+    if request.child_tickets == 0:
+        return None
+    if request.adult_tickets == 0 and not so_far.adult_ticket:
+        return Rejected(
+            RejectionReason.HOLDER_NOT_ATTENDING,
+            "child tickets are given to the holder's own children and grandchildren at a performance the"
+            " holder attends (§2): this use and the card's earlier uses there have no adult ticket",
+        )
+    cap = card.children_under_18
+    if cap is not None and so_far.child_tickets + request.child_tickets > cap:
+        return Rejected(
+            RejectionReason.TOO_MANY_CHILD_TICKETS,
+            "child_tickets: with the card's earlier uses at this performance, more than the number of"
+            " children under 18 written on the card (seed 000)",
+        )
+    return None
 
 
 def _closed_window(performance: Performance, now: datetime) -> Rejected | None:

@@ -3,6 +3,10 @@
   | card code | adult tickets | child tickets | performance | date |
   | E2251     | 1             | 2             | Trollkarlen Matti | 3.2.2020 |
 
+An optional `kind` column names the performance's kind (`performance` by default; `course`, `day_ticket`,
+`swimming`), so that places of a course the venue never registered keep the course rules.
+A cell holding a personal identity code refuses its row (§11: never stored), naming the column only.
+
 The form exists in Finnish, Swedish and English, so columns are recognised by the words in their
 headers; the "total" row at the bottom is recognised and skipped. Each row's `redemption_id` is derived
 from its content, so importing the same file again finds the same uses and records nothing twice.
@@ -18,13 +22,19 @@ from dataclasses import dataclass
 from datetime import date
 
 from kaiku_contracts.envelope import CardCode
+from kaiku_contracts.identity_codes import contains_identity_code
 from kaiku_runtime.tabular import parse_date as parse_finnish_date
 from pydantic import TypeAdapter, ValidationError
 
-COLUMNS = ("card_code", "adult_tickets", "child_tickets", "performance", "date")
+from kaiku_usage.domain.limits import PerformanceKind
 
-# Words that identify a column, checked in this order (a header "date of performance" is the date).
+COLUMNS = ("card_code", "adult_tickets", "child_tickets", "performance", "date")
+OPTIONAL_COLUMNS = ("kind",)
+
+# Words that identify a column, checked in this order (a header "date of performance" is the date,
+# "performance kind" the kind).
 _COLUMN_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("kind", ("kind", "laji", "tyyppi", "typ")),
     ("card_code", ("kod", "code", "koodi", "card", "kortti")),
     ("adult_tickets", ("vux", "adult", "aikui")),
     ("child_tickets", ("barn", "child", "lapsi", "lasten", "kid")),
@@ -63,6 +73,7 @@ class ReportLine:
     child_tickets: int
     performance_name: str
     performed_on: date
+    kind: PerformanceKind = PerformanceKind.PERFORMANCE
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +105,12 @@ def _count(text: str, column: str, maximum: int) -> int:
 
 def parse_line(row: int, values: dict[str, str]) -> ReportLine | RowProblem | SkippedRow:
     """One report row; never echoes a value it refuses (it might be personal data typed in the wrong cell)."""
+    for position, (header, value) in enumerate(values.items(), start=1):
+        if contains_identity_code(value):
+            # §11: the register never stores an identity code; name the column, never the value
+            named = header if not contains_identity_code(header) else f"column {position}"
+            column = canonical_column(header) or named
+            return RowProblem(row, f"{column}: holds a personal identity code, which is never recorded (§11)")
     cells = canonical_row(values)
     code_text = cells.get("card_code", "").strip()
     if code_text.lower().rstrip(":") in TOTAL_ROW_WORDS:
@@ -121,7 +138,12 @@ def parse_line(row: int, values: dict[str, str]) -> ReportLine | RowProblem | Sk
         performed_on = parse_finnish_date(cells.get("date", ""))
     except ValueError:
         return RowProblem(row, "date: not a date (write e.g. 3.2.2020)")
-    return ReportLine(row, card_code, adult, children, name, performed_on)
+    kind_text = cells.get("kind", "").strip().lower() or PerformanceKind.PERFORMANCE.value
+    try:
+        kind = PerformanceKind(kind_text)
+    except ValueError:
+        return RowProblem(row, "kind: one of " + ", ".join(k.value for k in PerformanceKind))
+    return ReportLine(row, card_code, adult, children, name, performed_on, kind)
 
 
 def performance_key(venue_id: str, name: str, performed_on: date) -> str:
