@@ -712,9 +712,9 @@ M: dict[str, tuple[str, str, str]] = {
         "The distributor for distributor staff, the venue for a box-office clerk; none for a coordinator.",
     ),
     "accounts.organisation_typed_hint": (
-        "Jakajan tai kohteen tunnus (luetteloa ei juuri nyt saatu).",
-        "Utdelarens eller aktörens id (listan kunde inte hämtas just nu).",
-        "The distributor's or venue's id (the list could not be fetched just now).",
+        "Jakajan tai kohteen tunnus. Alueen luetteloa ei juuri nyt saatu, joten jakajien ja lipunmyyjien tunnuksia voi avata vasta, kun se taas saadaan; koordinaattorin tunnuksen voi avata nyt.",
+        "Utdelarens eller aktörens id. Regionens lista kunde inte hämtas just nu, så konton för utdelare och biljettförsäljare kan öppnas först när den går att hämta igen; en koordinators konto kan öppnas nu.",
+        "The distributor's or venue's id. The region's list could not be fetched just now, so accounts for distributor staff and box-office clerks can be opened only once it can; a coordinator's account can be opened now.",
     ),
     "accounts.no_organisation": (
         "– ei organisaatiota (koordinaattori) –",
@@ -776,9 +776,9 @@ M: dict[str, tuple[str, str, str]] = {
         "You cannot give this role (or the region is missing).",
     ),
     "accounts.error.username": (
-        "Käyttäjätunnus: 3–100 merkkiä, pienet kirjaimet, ei välilyöntejä.",
-        "Användarnamn: 3–100 tecken, små bokstäver, inga mellanslag.",
-        "Username: 3–100 characters, lower case, no spaces.",
+        "Käyttäjätunnus: 3–64 merkkiä, pienet kirjaimet, ei välilyöntejä.",
+        "Användarnamn: 3–64 tecken, små bokstäver, inga mellanslag.",
+        "Username: 3–64 characters, lower case, no spaces.",
     ),
     "accounts.error.password": (
         "Salasana on liian lyhyt.",
@@ -805,6 +805,21 @@ M: dict[str, tuple[str, str, str]] = {
         "Käyttäjätunnus on jo käytössä.",
         "Användarnamnet är redan upptaget.",
         "The username is taken.",
+    ),
+    "accounts.error.listing_unavailable": (
+        "Alueen jakajien ja kohteiden luetteloa ei saatu, joten organisaatiota ei voitu tarkistaa. Tunnusta ei avattu; yritä hetken kuluttua uudelleen.",
+        "Listan över regionens utdelare och aktörer kunde inte hämtas, så organisationen kunde inte kontrolleras. Kontot öppnades inte; försök igen om en stund.",
+        "The list of the region's distributors and venues could not be fetched, so the organisation could not be checked. The account was not opened; try again in a moment.",
+    ),
+    "accounts.error.password_not_yours": (
+        "Tämän tunnuksen salasanaa et voi asettaa (toisen koordinaattorin salasanan asettaa valtakunnallinen toimisto).",
+        "Lösenordet för det här kontot kan du inte ange (en annan koordinators lösenord anges av riksomfattande kontoret).",
+        "You cannot set this account's password (another coordinator's is set by the national office).",
+    ),
+    "accounts.error.no_password": (
+        "Tämä henkilö kirjautuu organisaation tunnuksella; salasanaa ei voi asettaa.",
+        "Den här personen loggar in med organisationens konto; ett lösenord kan inte anges.",
+        "This person signs in with the organisation's account; no password can be set.",
     ),
     "accounts.error.not_yours": (
         "Tätä tunnusta et voi muuttaa.",
