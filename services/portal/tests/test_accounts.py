@@ -16,6 +16,7 @@ from kaiku_runtime.testing import Databases
 
 pytestmark = pytest.mark.connected
 PASSWORD = "correct horse battery"
+ISSUER = "https://login.example.fi"
 
 
 @pytest.fixture
@@ -88,13 +89,29 @@ async def test_an_account_without_a_password_opens_only_through_the_organisation
     assert await store.pool.fetchval("SELECT password_hash FROM accounts WHERE username = 'kalle.oidc'") is None
     for password in ("", "None", PASSWORD):
         assert await store.sign_in("kalle.oidc", password, hours=1) is None
-    signed_in = await store.sign_in_as("kalle.oidc", hours=1)
+    signed_in = await store.sign_in_as("kalle.oidc", ISSUER, "sub-kalle", hours=1)
     assert signed_in is not None
     assert signed_in[1] == person
     assert await store.session(signed_in[0]) is not None
-    assert await store.sign_in_as("nobody.here", hours=1) is None
+    assert await store.sign_in_as("nobody.here", ISSUER, "sub-nobody", hours=1) is None
     await store.pool.execute("UPDATE accounts SET disabled = true")
-    assert await store.sign_in_as("kalle.oidc", hours=1) is None
+    assert await store.sign_in_as("kalle.oidc", ISSUER, "sub-kalle", hours=1) is None
+
+
+async def test_an_organisation_account_is_bound_to_the_person_at_the_provider_not_to_the_username(store: Accounts):
+    await store.create("kalle.oidc", None, Role.VENUE, "R1", "V1")
+    await store.create("liisa.oidc", None, Role.VENUE, "R1", "V1")
+    assert await store.sign_in_as("kalle.oidc", ISSUER, "sub-kalle", hours=1) is not None
+    bound = await store.pool.fetchrow("SELECT oidc_issuer, oidc_subject FROM accounts WHERE username = 'kalle.oidc'")
+    assert dict(bound) == {"oidc_issuer": ISSUER, "oidc_subject": "sub-kalle"}
+    # someone else at the provider who took the name kalle.oidc there
+    assert await store.sign_in_as("kalle.oidc", ISSUER, "sub-someone-else", hours=1) is None
+    assert await store.sign_in_as("kalle.oidc", "https://another-provider.example", "sub-kalle", hours=1) is None
+    # kalle renamed at the provider to liisa's name: his sub is bound already, liisa's account stays hers
+    assert await store.sign_in_as("liisa.oidc", ISSUER, "sub-kalle", hours=1) is None
+    assert await store.pool.fetchval("SELECT oidc_subject FROM accounts WHERE username = 'liisa.oidc'") is None
+    assert await store.sign_in_as("kalle.oidc", ISSUER, "", hours=1) is None  # no sub: never matched
+    assert await store.sign_in_as("kalle.oidc", ISSUER, "sub-kalle", hours=1) is not None
 
 
 def test_add_user_cli_creates_an_account_without_the_password_on_the_command_line(databases: Databases):

@@ -8,8 +8,8 @@ import pytest
 from kaiku_portal.domain.charts import annual_rows, bars, monthly
 from kaiku_portal.domain.codes import normalise_card_code
 from kaiku_portal.domain.formats import local_datetime, show_date, show_rate, valid_period
-from kaiku_portal.domain.staff import AccountProblem, may_manage, new_account_problem
-from kaiku_portal.domain.throttle import sign_in_blocked
+from kaiku_portal.domain.staff import AccountProblem, may_manage, may_set_password, new_account_problem
+from kaiku_portal.domain.throttle import LONGEST_USERNAME, sign_in_blocked, username_acceptable
 from kaiku_portal.i18n import choose_language
 from kaiku_portal.pages.venue import minimum_text
 from kaiku_runtime.auth import Role
@@ -91,6 +91,40 @@ def test_the_limit_minimum_follows_the_usage_rule_as_the_clerk_types():
 
 def test_sign_in_is_blocked_from_the_fifth_failure_in_the_window():
     assert [sign_in_blocked(n) for n in range(7)] == [False] * 5 + [True] * 2
+
+
+def test_sign_in_is_blocked_from_the_twentieth_failure_from_one_address_whatever_the_names():
+    assert [sign_in_blocked(0, from_address=n) for n in (0, 19, 20, 21)] == [False, False, True, True]
+    assert sign_in_blocked(5, from_address=0)
+
+
+def test_a_username_longer_than_any_account_can_have_is_not_worth_hashing_a_password_for():
+    assert username_acceptable("a" * LONGEST_USERNAME)
+    assert not username_acceptable("a" * (LONGEST_USERNAME + 1))
+    assert not username_acceptable("")
+    assert new_account_problem("a" * (LONGEST_USERNAME + 1), None, Role.NATIONAL, None, None) is AccountProblem.USERNAME
+
+
+@pytest.mark.parametrize(
+    ("manager", "manager_region", "role", "region", "has_password", "allowed"),
+    [
+        (Role.REGION_ADMIN, "R1", Role.VENUE, "R1", True, True),
+        (Role.REGION_ADMIN, "R1", Role.DISTRIBUTOR, "R1", True, True),
+        (Role.REGION_ADMIN, "R1", Role.VENUE, "R1", False, False),  # signs in through the organisation
+        (Role.REGION_ADMIN, "R1", Role.REGION_ADMIN, "R1", True, False),  # another coordinator: the national office
+        (Role.REGION_ADMIN, "R1", Role.NATIONAL, None, True, False),  # the national office manages its own
+        (Role.REGION_ADMIN, "R1", Role.VENUE, "R2", True, False),
+        (Role.NATIONAL, None, Role.REGION_ADMIN, "R1", True, True),
+        (Role.NATIONAL, None, Role.REGION_ADMIN, "R1", False, False),
+        (Role.NATIONAL, None, Role.NATIONAL, None, True, True),
+        (Role.NATIONAL, None, Role.VENUE, "R1", True, False),
+        (Role.VENUE, "R1", Role.VENUE, "R1", True, False),
+    ],
+)
+def test_who_may_set_whose_password(
+    manager: Role, manager_region: str | None, role: Role, region: str | None, has_password: bool, allowed: bool
+):
+    assert may_set_password(manager, manager_region, role, region, has_password=has_password) is allowed
 
 
 @pytest.mark.parametrize(

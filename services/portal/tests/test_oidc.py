@@ -150,3 +150,24 @@ async def test_a_provider_that_does_not_answer_gets_a_page_in_words(
             answer = await http.get("/login/oidc", headers={"Accept-Language": "sv"})
             assert answer.status_code == 503
             assert translate("sv", "login.oidc_unavailable") in answer.text
+
+
+async def test_an_account_is_bound_to_the_person_at_the_provider_not_to_the_changeable_username(browser: Browser):
+    await browser.person_at_the_provider("f3a1-staff-77", preferred_username="clerk.oidc")
+    assert (await browser.sign_in("f3a1-staff-77")).status_code == 303
+    bound = await portal.app.state.accounts.pool.fetchrow(
+        "SELECT oidc_issuer, oidc_subject FROM accounts WHERE username = 'clerk.oidc'"
+    )
+    assert bound["oidc_subject"] == "f3a1-staff-77"
+    assert bound["oidc_issuer"].rstrip("/") == browser.provider_url.rstrip("/")
+    await browser.portal.post("/logout", data={"csrf": "x"})  # (a forged logout is ignored; a new jar below)
+    browser.portal.cookies.clear()
+
+    # someone else at the provider gives themselves the same username: refused, no session
+    await browser.person_at_the_provider("0c0c-impostor", preferred_username="clerk.oidc")
+    impostor = await browser.sign_in("0c0c-impostor")
+    assert impostor.status_code == 403
+    assert portal.SESSION_COOKIE not in impostor.headers.get("set-cookie", "")
+    assert (await browser.portal.get("/box-office")).status_code == 303
+
+    assert (await browser.sign_in("f3a1-staff-77")).status_code == 303  # the right person still signs in

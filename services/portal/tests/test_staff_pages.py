@@ -69,26 +69,45 @@ async def test_a_coordinator_opens_an_account_in_their_region_that_signs_in_and_
         assert "coord.north" in page.text
         assert "clerk.south" not in page.text  # another region's people
         assert "office.national" not in page.text
-        assert words("en", "accounts.organisation_typed_hint") in page.text  # the list is unavailable
 
         opened = await coordinator.post(
             "/accounts",
-            data={"csrf": csrf_of(page.text), "username": "Maija.Clerk", "role": "venue", "org_id": "V1",
+            data={"csrf": csrf_of(page.text), "username": "Maija.Coordinator", "role": "region_admin",
                   "signs_in": "password", "password": "her-own-first-password"},
         )  # fmt: skip
         assert opened.status_code == 200, opened.text
-        assert words("en", "accounts.opened", username="maija.clerk") in opened.text
-        assert "maija.clerk" in account_ids(opened.text)
+        assert words("en", "accounts.opened", username="maija.coordinator") in opened.text
+        assert "maija.coordinator" in account_ids(opened.text)
 
-    async with httpx.AsyncClient(transport=app, base_url="http://portal") as clerk:
-        answer = await clerk.post("/login", data={"username": "maija.clerk", "password": "her-own-first-password"})
-        assert answer.headers["location"] == "/box-office"
+    async with httpx.AsyncClient(transport=app, base_url="http://portal") as newcomer:
+        answer = await newcomer.post(
+            "/login", data={"username": "maija.coordinator", "password": "her-own-first-password"}
+        )
+        assert answer.headers["location"] == "/region"
 
     row = await portal.app.state.accounts.pool.fetchrow(
         "SELECT a.region_id, a.org_id, c.username AS by FROM accounts a JOIN accounts c ON c.account_id = a.created_by"
-        " WHERE a.username = 'maija.clerk'"
+        " WHERE a.username = 'maija.coordinator'"
     )
-    assert dict(row) == {"region_id": "R1", "org_id": "V1", "by": "coord.north"}
+    assert dict(row) == {"region_id": "R1", "org_id": None, "by": "coord.north"}
+
+
+@pytest.mark.parametrize(("role", "org"), [("venue", "V1"), ("distributor", "D1")])
+async def test_no_organisation_account_is_opened_while_the_regions_listing_cannot_be_read(
+    app: httpx.ASGITransport, role: str, org: str
+):
+    """Fails closed: the services are out of reach, so the organisation cannot be checked to be the region's."""
+    async with signed_in(app, "coord.north") as coordinator:
+        page = await coordinator.get("/accounts")
+        assert words("en", "accounts.organisation_typed_hint") in page.text  # the list is unavailable
+        refused = await coordinator.post(
+            "/accounts",
+            data={"csrf": csrf_of(page.text), "username": "any.clerk", "role": role, "org_id": org,
+                  "signs_in": "password", "password": PASSWORD},
+        )  # fmt: skip
+        assert refused.status_code == 503
+        assert words("en", "accounts.error.listing_unavailable") in refused.text
+    assert await portal.app.state.accounts.pool.fetchval("SELECT count(*) FROM accounts") == 4  # nothing opened
 
 
 @pytest.mark.parametrize(
@@ -232,7 +251,7 @@ async def test_a_person_changes_their_own_password_and_their_other_sessions_end(
 
 async def test_an_organisation_sign_in_account_has_no_password_to_change(app: httpx.ASGITransport):
     await portal.app.state.accounts.create("kalle.oidc", None, Role.VENUE, "R1", "V1")
-    token, _ = await portal.app.state.accounts.sign_in_as("kalle.oidc", hours=1)
+    token, _ = await portal.app.state.accounts.sign_in_as("kalle.oidc", "https://login.example.fi", "k1", hours=1)
     async with httpx.AsyncClient(transport=app, base_url="http://portal", headers={"Accept-Language": "fi"}) as http:
         http.cookies.set(portal.SESSION_COOKIE, token)
         page = await http.get("/password")
@@ -279,3 +298,62 @@ async def test_a_coordinator_sets_a_new_password_for_someone_who_forgot_theirs(a
         assert (await again.post("/login", data={"username": "clerk.south", "password": PASSWORD})).status_code == 401
         fresh = await again.post("/login", data={"username": "clerk.south", "password": "a-new-long-password"})
         assert fresh.status_code == 303
+
+
+async def _account_id(username: str) -> str:
+    return str(
+        await portal.app.state.accounts.pool.fetchval(
+            "SELECT account_id::text FROM accounts WHERE username = $1", username
+        )
+    )
+
+
+async def test_a_coordinator_cannot_take_over_another_coordinators_or_the_national_offices_account(
+    app: httpx.ASGITransport,
+):
+    await portal.app.state.accounts.create("coord.north2", PASSWORD, Role.REGION_ADMIN, "R1")
+    other, office = await _account_id("coord.north2"), await _account_id("office.national")
+    async with signed_in(app, "coord.north") as north:
+        page = await north.get("/accounts")
+        assert f"/accounts/{other}/password" not in page.text  # not offered
+        csrf = csrf_of(page.text)
+        refused = await north.post(f"/accounts/{other}/password", data={"csrf": csrf, "password": "taken-over-now"})
+        assert refused.status_code == 403
+        assert words("en", "accounts.error.password_not_yours") in refused.text
+        for path, form in (("password", {"password": "taken-over-now"}), ("closed", {"closed": "true"})):
+            answer = await north.post(f"/accounts/{office}/{path}", data={"csrf": csrf, **form})
+            assert answer.status_code == 403
+    async with httpx.AsyncClient(transport=app, base_url="http://portal") as http:
+        for username in ("coord.north2", "office.national"):
+            taken_over = await http.post("/login", data={"username": username, "password": "taken-over-now"})
+            assert taken_over.status_code == 401
+            assert (await http.post("/login", data={"username": username, "password": PASSWORD})).status_code == 303
+
+    async with signed_in(app, "office.national") as office_person:  # the national office can
+        page = await office_person.get("/accounts")
+        assert f"/accounts/{other}/password" in page.text
+        done = await office_person.post(
+            f"/accounts/{other}/password", data={"csrf": csrf_of(page.text), "password": "from-the-office-now"}
+        )
+        assert done.status_code == 200
+        assert words("en", "accounts.password_set", username="coord.north2") in done.text
+
+
+async def test_no_password_can_be_set_on_an_account_that_signs_in_through_the_organisation(
+    app: httpx.ASGITransport,
+):
+    await portal.app.state.accounts.create("kalle.oidc", None, Role.VENUE, "R2", "V9")
+    kalle = await _account_id("kalle.oidc")
+    async with signed_in(app, "coord.south") as south:
+        page = await south.get("/accounts")
+        assert f"/accounts/{kalle}/password" not in page.text  # the form does not offer it
+        refused = await south.post(  # and the POST refuses it too
+            f"/accounts/{kalle}/password", data={"csrf": csrf_of(page.text), "password": "a-password-to-bypass"}
+        )
+        assert refused.status_code == 409
+        assert words("en", "accounts.error.no_password") in refused.text
+    kalle_hash = "SELECT password_hash FROM accounts WHERE username = 'kalle.oidc'"
+    assert await portal.app.state.accounts.pool.fetchval(kalle_hash) is None
+    async with httpx.AsyncClient(transport=app, base_url="http://portal") as http:
+        bypass = await http.post("/login", data={"username": "kalle.oidc", "password": "a-password-to-bypass"})
+        assert bypass.status_code == 401

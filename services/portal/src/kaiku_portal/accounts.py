@@ -7,6 +7,7 @@ SHA-256 alone is stored.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import secrets
@@ -29,7 +30,7 @@ from kaiku_portal.domain.staff import (
     new_account_problem,
     password_too_short,
 )
-from kaiku_portal.domain.throttle import WINDOW_SECONDS, sign_in_blocked
+from kaiku_portal.domain.throttle import HASHING_AT_ONCE, WINDOW_SECONDS, sign_in_blocked, username_acceptable
 
 _hasher = PasswordHasher()  # argon2id with the library's current (RFC 9106 low-memory) parameters
 # Verified when the username is unknown, so an attacker cannot tell usernames by the answer's timing.
@@ -144,10 +145,23 @@ def _staff_account(row: asyncpg.Record) -> StaffAccount:
 
 
 class Accounts:
-    """The account and session store (the portal's own database)."""
+    """The account and session store (the portal's own database).
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    Argon2 runs in a worker thread, at most `hashing_at_once` at a time (domain/throttle.py): a flood
+    of sign-ins waits its turn instead of stalling the event loop and every other page with it.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, *, hashing_at_once: int = HASHING_AT_ONCE) -> None:
         self.pool = pool
+        self._hashing = asyncio.Semaphore(hashing_at_once)
+
+    async def _hash(self, password: str) -> str:
+        async with self._hashing:
+            return await asyncio.to_thread(hash_password, password)
+
+    async def _matches(self, password_hash: str | None, password: str) -> bool:
+        async with self._hashing:
+            return await asyncio.to_thread(password_matches, password_hash, password)
 
     async def create(
         self,
@@ -162,6 +176,7 @@ class Accounts:
         """A new account; `created_by` is the account id of the coordinator who opened it (None: the CLI)."""
         check_new_account(username, password, role, region_id, org_id)
         account_id = uuid.uuid4()
+        password_hash = await self._hash(password) if password is not None else None
         region = None if role is Role.NATIONAL else region_id
         org = org_id if role in (Role.DISTRIBUTOR, Role.VENUE) else None
         try:
@@ -170,7 +185,7 @@ class Accounts:
                 " VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 account_id,
                 username,
-                hash_password(password) if password is not None else None,
+                password_hash,
                 role.value,
                 region,
                 org,
@@ -181,23 +196,49 @@ class Accounts:
         return Person(str(account_id), username, role, region, org)
 
     async def sign_in(self, username: str, password: str, *, hours: int) -> tuple[str, Person] | None:
-        """A new session token for the person, or None when the username or password is wrong."""
-        row = await self._active_account(username.strip().lower())
-        if not password_matches(row["password_hash"] if row is not None else None, password) or row is None:
+        """A new session token for the person, or None when the username or password is wrong (a name
+        no account can have is refused without hashing: domain/throttle.py)."""
+        username = username.strip().lower()
+        if not username_acceptable(username):
+            return None
+        row = await self._active_account(username)
+        if not await self._matches(row["password_hash"] if row is not None else None, password) or row is None:
             return None
         if _hasher.check_needs_rehash(row["password_hash"]):
             await self.pool.execute(
                 "UPDATE accounts SET password_hash = $2 WHERE account_id = $1",
                 row["account_id"],
-                hash_password(password),
+                await self._hash(password),
             )
         return await self._open_session(row, hours)
 
-    async def sign_in_as(self, username: str, *, hours: int) -> tuple[str, Person] | None:
+    async def sign_in_as(self, username: str, issuer: str, subject: str, *, hours: int) -> tuple[str, Person] | None:
         """A new session for a person their organisation's OIDC provider signed in (no password here),
-        or None when no active account has that username."""
+        or None when no active account has that username, or the account is bound to another person
+        at the provider. The account is bound to the provider's issuer and `sub` at its first sign-in
+        there: the username claim can be changed at the provider, the `sub` cannot."""
+        if not username_acceptable(username) or not issuer or not subject:
+            return None
         row = await self._active_account(username)
-        return await self._open_session(row, hours) if row is not None else None
+        if row is None:
+            return None
+        if row["oidc_subject"] is None:
+            try:
+                bound = await self.pool.fetchrow(
+                    "UPDATE accounts SET oidc_issuer = $2, oidc_subject = $3"
+                    " WHERE account_id = $1 AND oidc_subject IS NULL RETURNING *",
+                    row["account_id"],
+                    issuer,
+                    subject,
+                )
+            except asyncpg.UniqueViolationError:
+                return None  # this person at the provider already has another account here
+            row = bound if bound is not None else await self._active_account(username)
+            if row is None:
+                return None
+        if (row["oidc_issuer"], row["oidc_subject"]) != (issuer, subject):
+            return None
+        return await self._open_session(row, hours)
 
     async def _active_account(self, username: str) -> asyncpg.Record | None:
         return await self.pool.fetchrow("SELECT * FROM accounts WHERE username = $1 AND NOT disabled", username)
@@ -269,7 +310,7 @@ class Accounts:
         stored = await self.pool.fetchval("SELECT password_hash FROM accounts WHERE account_id = $1", account_id)
         if stored is None:
             return PasswordChange.NO_PASSWORD
-        if not password_matches(stored, current):
+        if not await self._matches(stored, current):
             return PasswordChange.WRONG_CURRENT
         if password_too_short(new):
             return PasswordChange.TOO_SHORT
@@ -282,31 +323,41 @@ class Accounts:
 
     async def _replace_password(self, account_id: uuid.UUID, password: str, *, keep_session: str | None) -> None:
         """The new hash, and every session of the account ends but `keep_session` (the one changing it)."""
+        new_hash = await self._hash(password)
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                "UPDATE accounts SET password_hash = $2 WHERE account_id = $1", account_id, hash_password(password)
-            )
+            await conn.execute("UPDATE accounts SET password_hash = $2 WHERE account_id = $1", account_id, new_hash)
             await conn.execute(
                 "DELETE FROM sessions WHERE account_id = $1 AND token_hash IS DISTINCT FROM $2",
                 account_id,
                 keep_session,
             )
 
-    async def sign_in_blocked(self, username: str) -> bool:
-        failures = await self.pool.fetchval(
-            "SELECT count(*) FROM sign_in_failures WHERE username = $1"
-            " AND failed_at > now() - make_interval(secs => $2)",
+    async def sign_in_blocked(self, username: str, client_address: str | None = None) -> bool:
+        """Whether sign-ins of this username, or from this address, wait now (domain/throttle.py)."""
+        row = await self.pool.fetchrow(
+            "SELECT count(*) FILTER (WHERE username = $1) AS of_username,"
+            " count(*) FILTER (WHERE client_address = $2) AS from_address"
+            " FROM sign_in_failures WHERE (username = $1 OR client_address = $2)"
+            " AND failed_at > now() - make_interval(secs => $3)",
             username,
+            client_address,
             WINDOW_SECONDS,
         )
-        return sign_in_blocked(int(failures))
+        assert row is not None
+        return sign_in_blocked(int(row["of_username"]), from_address=int(row["from_address"]))
 
-    async def sign_in_failed(self, username: str) -> None:
+    async def sign_in_failed(self, username: str, client_address: str | None = None) -> None:
+        """Count a failure; a name no account has is counted under the address only (never stored)."""
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(
                 "DELETE FROM sign_in_failures WHERE failed_at < now() - make_interval(secs => $1)", WINDOW_SECONDS
             )
-            await conn.execute("INSERT INTO sign_in_failures (username) VALUES ($1)", username)
+            await conn.execute(
+                "INSERT INTO sign_in_failures (username, client_address)"
+                " SELECT (SELECT username FROM accounts WHERE username = $1), $2",
+                username,
+                client_address,
+            )
 
     async def sign_in_succeeded(self, username: str) -> None:
         await self.pool.execute("DELETE FROM sign_in_failures WHERE username = $1", username)

@@ -174,9 +174,49 @@ M: dict[str, tuple[str, str, str]] = {
         "A community card cannot be used for course places.",
     ),
     "reason.channel_not_allowed": (
-        "Kaikukortti-lippuja ei myönnetä verkkokaupan kautta.",
-        "Kaikukortsbiljetter ges inte via webbutiken.",
-        "Card tickets are not given through a web shop.",
+        "Tätä myyntikanavaa ei voi käyttää tähän: Kaikukortti-lippuja ei myönnetä verkkokaupan kautta, ja paperilomakkeella tehty käyttö kirjataan vasta, kun esitys on alkanut.",
+        "Den här försäljningskanalen går inte här: Kaikukortsbiljetter ges inte via webbutiken, och en användning på pappersblankett registreras först när föreställningen har börjat.",
+        "This sales channel cannot be used here: card tickets are not given through a web shop, and a use made on a paper form is recorded only once the performance has started.",
+    ),
+    "reason.card_not_yet_valid": (
+        "Kortti ei ole vielä voimassa tämän esityksen aikaan: se on myönnetty esityksen jälkeen.",
+        "Kortet gäller inte ännu vid den här föreställningen: det beviljades efter föreställningen.",
+        "The card is not yet valid for this performance: it was granted after the performance date.",
+    ),
+    "reason.holder_not_attending": (
+        "Lasten lippuja annetaan vain, kun kortinhaltija itse on samassa esityksessä. Kirjaa ensin aikuisen lippu tällä kortilla (samassa tai aiemmassa kirjauksessa).",
+        "Barnbiljetter ges bara när kortinnehavaren själv är med på samma föreställning. Registrera först en vuxenbiljett med kortet (i samma eller en tidigare registrering).",
+        "Child tickets are given only when the card holder is at the same performance. Record an adult ticket on this card first (in this use or an earlier one).",
+    ),
+    "reason.too_many_child_tickets": (
+        "Lasten lippuja on enemmän kuin korttiin merkittyjä alle 18-vuotiaita lapsia ja lapsenlapsia (kaikki tämän esityksen kirjaukset yhteensä).",
+        "Fler barnbiljetter än antalet barn och barnbarn under 18 år som antecknats på kortet (alla registreringar för föreställningen tillsammans).",
+        "More child tickets than the children and grandchildren under 18 written on the card (all uses for this performance together).",
+    ),
+    "reason.group_unknown": (
+        "Ryhmää ei löydy: kirjaa ensin yhteisökortin käyttö samaan esitykseen.",
+        "Gruppen finns inte: registrera först gemenskapskortets användning till samma föreställning.",
+        "The group is not known: record the community card's use for the same performance first.",
+    ),
+    "reason.region_exists": (
+        "Tämä tunnus on jo toisen alueen käytössä. Valitse toinen tunnus tai muuta nimeä Muokkaa-toiminnolla.",
+        "Det här id:t används redan av en annan region. Välj ett annat id eller byt namn med Redigera.",
+        "This id is already taken by another region. Choose another id, or rename it with Edit.",
+    ),
+    "reason.distributor_exists": (
+        "Tämä tunnus on jo toisen jakajan käytössä. Valitse toinen tunnus tai muuta nimeä Muokkaa-toiminnolla.",
+        "Det här id:t används redan av en annan utdelare. Välj ett annat id eller byt namn med Redigera.",
+        "This id is already taken by another distributor. Choose another id, or rename it with Edit.",
+    ),
+    "reason.venue_exists": (
+        "Tämä tunnus on jo toisen kohteen käytössä. Valitse toinen tunnus tai muuta nimeä Muokkaa-toiminnolla.",
+        "Det här id:t används redan av en annan aktör. Välj ett annat id eller byt namn med Redigera.",
+        "This id is already taken by another venue. Choose another id, or rename it with Edit.",
+    ),
+    "reason.payload_too_large": (
+        "Lähetys on liian suuri. Jaa tiedosto pienempiin osiin.",
+        "Försändelsen är för stor. Dela upp filen i mindre delar.",
+        "What was sent is too large. Split the file into smaller parts.",
     ),
     "reason.booking_not_open_yet": (
         "Varaaminen tähän esitykseen ei ole vielä alkanut.",
@@ -319,6 +359,21 @@ M: dict[str, tuple[str, str, str]] = {
     "grant.postal_code": ("Postinumero", "Postnummer", "Postal code"),
     "grant.life_situation": ("Elämäntilanne", "Livssituation", "Life situation"),
     "grant.issued_on": ("Myöntämispäivä", "Beviljningsdag", "Date granted"),
+    "grant.children_under_18": (
+        "Alle 18-vuotiaat lapset ja lapsenlapset",
+        "Barn och barnbarn under 18 år",
+        "Children and grandchildren under 18",
+    ),
+    "grant.children_under_18_hint": (
+        "Kortinhaltijan omien alle 18-vuotiaiden lasten ja lastenlasten määrä, joka merkitään korttiin (0–20). Jätä tyhjäksi, jos sitä ei kysytty.",
+        "Antalet egna barn och barnbarn under 18 år som antecknas på kortet (0–20). Lämna tomt om det inte frågades.",
+        "The number of the holder's own children and grandchildren under 18 written on the card (0–20). Leave empty if it was not asked.",
+    ),
+    "grant.error.children_under_18": (
+        "Anna luku 0–20 tai jätä kenttä tyhjäksi.",
+        "Ange ett tal 0–20 eller lämna fältet tomt.",
+        "Give a number from 0 to 20, or leave it empty.",
+    ),
     "grant.issued_on_hint": (
         "Jätä tyhjäksi, jos kortti myönnetään tänään. Paperilomakkeelta: lomakkeen päivä.",
         "Lämna tomt om kortet beviljas i dag. Från en pappersblankett: blankettens datum.",
@@ -395,9 +450,9 @@ M: dict[str, tuple[str, str, str]] = {
         "Enter the forms filled in without a connection, all at once. A card works at venues only once it is in the register.",
     ),
     "import.columns": (
-        "CSV- tai Excel-tiedosto, yksi henkilökohtainen kortti riviä kohden: koodi, myöntämispäivä, syntymävuosi, äidinkieli, sukupuoli, postinumero, elämäntilanne (otsikot suomeksi, ruotsiksi tai englanniksi).",
-        "CSV- eller Excelfil, ett personligt kort per rad: kod, beviljningsdag, födelseår, modersmål, kön, postnummer, livssituation (rubriker på finska, svenska eller engelska).",
-        "A CSV or Excel file, one personal card per row: code, date granted, birth year, mother tongue, gender, postal code, life situation (headers in Finnish, Swedish or English).",
+        "CSV- tai Excel-tiedosto, yksi henkilökohtainen kortti riviä kohden: koodi, myöntämispäivä, syntymävuosi, äidinkieli, sukupuoli, postinumero, elämäntilanne (otsikot suomeksi, ruotsiksi tai englanniksi). Vapaaehtoinen sarake children_under_18 kertoo korttiin merkittyjen alle 18-vuotiaiden lasten ja lastenlasten määrän (0–20; tyhjä, jos sitä ei merkitty).",
+        "CSV- eller Excelfil, ett personligt kort per rad: kod, beviljningsdag, födelseår, modersmål, kön, postnummer, livssituation (rubriker på finska, svenska eller engelska). En frivillig kolumn children_under_18 anger antalet barn och barnbarn under 18 år som antecknats på kortet (0–20; tom om det inte antecknats).",
+        "A CSV or Excel file, one personal card per row: code, date granted, birth year, mother tongue, gender, postal code, life situation (headers in Finnish, Swedish or English). An optional column children_under_18 gives the number of the holder's children and grandchildren under 18 written on the card (0–20; empty when not recorded).",
     ),
     "import.submit": ("Lähetä lomakkeet", "Skicka blanketterna", "Send the forms"),
     "report.title": ("Käyttöraportin lähetys", "Skicka användningsrapport", "Upload the venue report"),
@@ -407,9 +462,9 @@ M: dict[str, tuple[str, str, str]] = {
         "Send the uses that were not recorded in the register directly (operating model §9.2).",
     ),
     "report.columns": (
-        "CSV- tai Excel-tiedosto: kortin koodi, aikuisten liput, lasten liput, esitys, päivämäärä. Yhteensä-rivi ohitetaan.",
-        "CSV- eller Excelfil: kortets kod, vuxenbiljetter, barnbiljetter, föreställning, datum. Totalraden hoppas över.",
-        "A CSV or Excel file: card code, adult tickets, child tickets, performance, date. The total row is skipped.",
+        "CSV- tai Excel-tiedosto: kortin koodi, aikuisten liput, lasten liput, esitys, päivämäärä. Yhteensä-rivi ohitetaan. Vapaaehtoinen sarake kind kertoo, millaisia tilaisuuksia raportti luo: performance (esitys tai tapahtuma, oletus), course (kurssi), day_ticket (päivälippu) tai swimming (uimahallipäivä).",
+        "CSV- eller Excelfil: kortets kod, vuxenbiljetter, barnbiljetter, föreställning, datum. Totalraden hoppas över. En frivillig kolumn kind anger vilket slags tillfällen rapporten skapar: performance (föreställning eller evenemang, standard), course (kurs), day_ticket (dagsbiljett) eller swimming (simhallsdag).",
+        "A CSV or Excel file: card code, adult tickets, child tickets, performance, date. The total row is skipped. An optional column kind says what the report's performances are: performance (a performance or event, the default), course, day_ticket or swimming (a swimming hall day).",
     ),
     "report.submit": ("Lähetä raportti", "Skicka rapporten", "Send the report"),
     "upload.file": ("Tiedosto (CSV tai XLSX)", "Fil (CSV eller XLSX)", "File (CSV or XLSX)"),
@@ -480,6 +535,11 @@ M: dict[str, tuple[str, str, str]] = {
         "Own children and grandchildren under 18, to the same event. Not for courses.",
     ),
     "box.channel": ("Myyntikanava", "Försäljningskanal", "Sales channel"),
+    "box.channel_hint": (
+        "Paperilomakkeella jo tehdyt käytöt kirjataan esityksen alettua käyttöraportilla.",
+        "Användningar som redan gjorts på pappersblankett registreras efter föreställningens början med användningsrapporten.",
+        "Uses already made on a paper form are entered with the venue report, once the performance has started.",
+    ),
     "box.record_submit": ("Kirjaa käyttö", "Registrera", "Record the use"),
     "box.recorded": (
         "Kirjattu: kortti {code}, aikuisia {adults}, lapsia {children}.",
@@ -626,6 +686,28 @@ M: dict[str, tuple[str, str, str]] = {
         "The ticket agencies' ids, separated by commas (optional).",
     ),
     "region.saved": ("{name} tallennettu.", "{name} sparad.", "{name} saved."),
+    "region.taken_by": (
+        "Tunnus {id} on jo käytössä ({name}). Valitse toinen tunnus; nimen voi muuttaa Muokkaa-toiminnolla.",
+        "Id:t {id} används redan ({name}). Välj ett annat id; namnet kan ändras med Redigera.",
+        "The id {id} is already taken by {name}. Choose another id; a name is changed with Edit.",
+    ),
+    "region.edit": ("Muokkaa", "Redigera", "Edit"),
+    "region.edit_submit": ("Jatka tarkistukseen", "Fortsätt till granskning", "Continue to check"),
+    "region.new_name": ("Uusi nimi ({name})", "Nytt namn ({name})", "New name ({name})"),
+    "change.title": ("Vahvista muutos", "Bekräfta ändringen", "Confirm the change"),
+    "change.intro": (
+        "Tarkista muutos kohteeseen {what} ennen tallennusta:",
+        "Kontrollera ändringen av {what} innan den sparas:",
+        "Check the change to {what} before it is saved:",
+    ),
+    "change.confirm": ("Tallenna muutos", "Spara ändringen", "Save the change"),
+    "change.cancel": ("Peruuta", "Avbryt", "Cancel"),
+    "change.nothing": ("Mitään ei muutettu.", "Inget ändrades.", "Nothing was changed."),
+    "change.permanent": (
+        "ei kokeilua: alue on pysyvä",
+        "inget försök: regionen är permanent",
+        "no trial: the region is permanent",
+    ),
     "region.error.ids": (
         "Anna tunnus (kirjaimia, numeroita, - tai _) ja nimi.",
         "Ange id (bokstäver, siffror, - eller _) och namn.",
@@ -712,9 +794,9 @@ M: dict[str, tuple[str, str, str]] = {
         "The distributor for distributor staff, the venue for a box-office clerk; none for a coordinator.",
     ),
     "accounts.organisation_typed_hint": (
-        "Jakajan tai kohteen tunnus (luetteloa ei juuri nyt saatu).",
-        "Utdelarens eller aktörens id (listan kunde inte hämtas just nu).",
-        "The distributor's or venue's id (the list could not be fetched just now).",
+        "Jakajan tai kohteen tunnus. Alueen luetteloa ei juuri nyt saatu, joten jakajien ja lipunmyyjien tunnuksia voi avata vasta, kun se taas saadaan; koordinaattorin tunnuksen voi avata nyt.",
+        "Utdelarens eller aktörens id. Regionens lista kunde inte hämtas just nu, så konton för utdelare och biljettförsäljare kan öppnas först när den går att hämta igen; en koordinators konto kan öppnas nu.",
+        "The distributor's or venue's id. The region's list could not be fetched just now, so accounts for distributor staff and box-office clerks can be opened only once it can; a coordinator's account can be opened now.",
     ),
     "accounts.no_organisation": (
         "– ei organisaatiota (koordinaattori) –",
@@ -776,9 +858,9 @@ M: dict[str, tuple[str, str, str]] = {
         "You cannot give this role (or the region is missing).",
     ),
     "accounts.error.username": (
-        "Käyttäjätunnus: 3–100 merkkiä, pienet kirjaimet, ei välilyöntejä.",
-        "Användarnamn: 3–100 tecken, små bokstäver, inga mellanslag.",
-        "Username: 3–100 characters, lower case, no spaces.",
+        "Käyttäjätunnus: 3–64 merkkiä, pienet kirjaimet, ei välilyöntejä.",
+        "Användarnamn: 3–64 tecken, små bokstäver, inga mellanslag.",
+        "Username: 3–64 characters, lower case, no spaces.",
     ),
     "accounts.error.password": (
         "Salasana on liian lyhyt.",
@@ -805,6 +887,21 @@ M: dict[str, tuple[str, str, str]] = {
         "Käyttäjätunnus on jo käytössä.",
         "Användarnamnet är redan upptaget.",
         "The username is taken.",
+    ),
+    "accounts.error.listing_unavailable": (
+        "Alueen jakajien ja kohteiden luetteloa ei saatu, joten organisaatiota ei voitu tarkistaa. Tunnusta ei avattu; yritä hetken kuluttua uudelleen.",
+        "Listan över regionens utdelare och aktörer kunde inte hämtas, så organisationen kunde inte kontrolleras. Kontot öppnades inte; försök igen om en stund.",
+        "The list of the region's distributors and venues could not be fetched, so the organisation could not be checked. The account was not opened; try again in a moment.",
+    ),
+    "accounts.error.password_not_yours": (
+        "Tämän tunnuksen salasanaa et voi asettaa (toisen koordinaattorin salasanan asettaa valtakunnallinen toimisto).",
+        "Lösenordet för det här kontot kan du inte ange (en annan koordinators lösenord anges av riksomfattande kontoret).",
+        "You cannot set this account's password (another coordinator's is set by the national office).",
+    ),
+    "accounts.error.no_password": (
+        "Tämä henkilö kirjautuu organisaation tunnuksella; salasanaa ei voi asettaa.",
+        "Den här personen loggar in med organisationens konto; ett lösenord kan inte anges.",
+        "This person signs in with the organisation's account; no password can be set.",
     ),
     "accounts.error.not_yours": (
         "Tätä tunnusta et voi muuttaa.",
@@ -848,6 +945,19 @@ M: dict[str, tuple[str, str, str]] = {
     "national.add_region": ("Lisää alue", "Lägg till region", "Add a region"),
     "national.region_id": ("Alueen tunnus", "Regionens id", "Region id"),
     "national.trial_ends_on": ("Kokeilu päättyy", "Försöket slutar", "Trial ends on"),
+    "national.edit_region": ("Muuta aluetta", "Ändra en region", "Change a region"),
+    "national.edit_region_hint": (
+        "Tyhjäksi jätetty kenttä pysyy ennallaan: kokeilun päättymispäivä säilyy, ellei aluetta merkitä pysyväksi.",
+        "Ett tomt fält förblir oförändrat: försökets slutdatum behålls om inte regionen markeras som permanent.",
+        "A field left empty stays as it is: the trial's end date is kept unless the region is marked permanent.",
+    ),
+    "national.new_name": ("Uusi nimi", "Nytt namn", "New name"),
+    "national.new_trial_ends_on": ("Uusi kokeilun päättymispäivä", "Nytt slutdatum för försöket", "New trial end date"),
+    "national.permanent": (
+        "Alue on pysyvä (poista kokeilun päättymispäivä)",
+        "Regionen är permanent (ta bort försökets slutdatum)",
+        "The region is permanent (clear the trial end date)",
+    ),
     "national.trial_hint": (
         "Vain kokeilualueille: kortit ovat voimassa enintään tähän päivään.",
         "Endast för försöksregioner: korten gäller högst till detta datum.",

@@ -123,6 +123,10 @@ class Services:
         response = await self.request(person, service, "PUT", path, json=body)
         return response.json() if response.content else None
 
+    async def patch(self, person: Person, service: ServiceName, path: str, body: Any) -> Any:
+        response = await self.request(person, service, "PATCH", path, json=body)
+        return response.json() if response.content else None
+
     async def delete(self, person: Person, service: ServiceName, path: str) -> Any:
         response = await self.request(person, service, "DELETE", path)
         return response.json() if response.content else None

@@ -14,7 +14,7 @@ from kaiku_runtime.auth import Role
 
 PORTAL_ROLES = (Role.NATIONAL, Role.REGION_ADMIN, Role.DISTRIBUTOR, Role.VENUE)
 MIN_PASSWORD_LENGTH = 10
-USERNAME_LENGTH = (3, 100)
+USERNAME_LENGTH = (3, 64)  # the sign-in refuses longer names unhashed (domain/throttle.py)
 # Whom each role may open and close accounts for (within its region, except the national office).
 MANAGED_BY: dict[Role, tuple[Role, ...]] = {
     Role.NATIONAL: (Role.NATIONAL, Role.REGION_ADMIN),
@@ -58,6 +58,15 @@ def password_too_short(password: str) -> bool:
     return len(password) < MIN_PASSWORD_LENGTH
 
 
+# Whose password each role may replace (for someone who forgot theirs): a coordinator only their
+# region's distributor staff and clerks, never another coordinator (that would let one coordinator
+# take over another's account); the national office its coordinators and its own people.
+PASSWORD_SET_BY: dict[Role, tuple[Role, ...]] = {
+    Role.NATIONAL: (Role.NATIONAL, Role.REGION_ADMIN),
+    Role.REGION_ADMIN: (Role.DISTRIBUTOR, Role.VENUE),
+}
+
+
 def roles_managed_by(manager: Role) -> tuple[Role, ...]:
     return MANAGED_BY.get(manager, ())
 
@@ -65,5 +74,16 @@ def roles_managed_by(manager: Role) -> tuple[Role, ...]:
 def may_manage(manager: Role, manager_region: str | None, role: Role, region_id: str | None) -> bool:
     """May a person of role `manager` (in `manager_region`) open or close an account of `role` in `region_id`?"""
     if role not in roles_managed_by(manager):
+        return False
+    return manager is Role.NATIONAL or (manager_region is not None and region_id == manager_region)
+
+
+def may_set_password(
+    manager: Role, manager_region: str | None, role: Role, region_id: str | None, *, has_password: bool
+) -> bool:
+    """May a person of role `manager` (in `manager_region`) set a new password on an account of `role`
+    in `region_id`? Never on an account that signs in through its organisation (it has no password
+    here, and one set here would open it past the organisation's own sign-in)."""
+    if not has_password or role not in PASSWORD_SET_BY.get(manager, ()):
         return False
     return manager is Role.NATIONAL or (manager_region is not None and region_id == manager_region)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from kaiku_contracts.cards import MAX_CHILDREN_UNDER_18
 from kaiku_contracts.enums import CardType, Gender, LifeSituation, RevocationReason
 from kaiku_runtime.auth import Role
 from starlette.datastructures import FormData, UploadFile
@@ -32,6 +33,7 @@ def _choices() -> dict[str, Any]:
         "mother_tongues": MOTHER_TONGUES,
         "revocation_reasons": [r.value for r in RevocationReason],
         "this_year": current_year(),
+        "max_children": MAX_CHILDREN_UNDER_18,
     }
 
 
@@ -71,6 +73,12 @@ def _card_body(form: FormData, distributor_id: str) -> tuple[dict[str, Any], dic
             errors["postal_code"] = "grant.error.postal_code"
         holder["postal_code"] = postal_code
         body["holder"] = holder
+        children = field(form, "children_under_18")
+        if children:  # optional: left empty when the distributor did not ask (seed 000)
+            if children.isdigit() and 0 <= int(children) <= MAX_CHILDREN_UNDER_18:
+                body["children_under_18"] = int(children)
+            else:
+                errors["children_under_18"] = "grant.error.children_under_18"
     return body, errors
 
 

@@ -11,8 +11,9 @@ from fastapi.responses import RedirectResponse, Response
 from kaiku_runtime.logging import get_logger
 
 from kaiku_portal.accounts import Person
+from kaiku_portal.domain.throttle import LONGEST_USERNAME, username_acceptable
 from kaiku_portal.i18n import translate
-from kaiku_portal.oidc import CALLBACK_PATH, username_of
+from kaiku_portal.oidc import CALLBACK_PATH, identity_of, username_of
 from kaiku_portal.web import HOME, SESSION_COOKIE, CurrentAccounts, checked_form, render, settings
 
 router = APIRouter()
@@ -66,11 +67,15 @@ async def login(request: Request, store: CurrentAccounts) -> Response:
     username = str(form.get("username") or "").strip().lower()
     password = str(form.get("password") or "")
     target = _safe_next(str(form.get("next") or ""))
-    if await store.sign_in_blocked(username):
+    address = request.client.host if request.client else None
+    if not username_acceptable(username):  # no account has such a name: refused unhashed, never echoed
+        await store.sign_in_failed("", address)
+        return _login_page(request, status=401, error_key="login.failed", next=target)
+    if await store.sign_in_blocked(username, address):
         return _login_page(request, status=429, error_key="login.throttled", next=target, username=username)
-    signed_in = await store.sign_in(username, password, hours=settings(request).session_hours) if username else None
+    signed_in = await store.sign_in(username, password, hours=settings(request).session_hours)
     if signed_in is None:
-        await store.sign_in_failed(username)
+        await store.sign_in_failed(username, address)
         return _login_page(request, status=401, error_key="login.failed", next=target, username=username)
     await store.sign_in_succeeded(username)
     return _signed_in(request, *signed_in, target)
@@ -111,11 +116,14 @@ async def oidc_callback(request: Request, store: CurrentAccounts) -> Response:
     except httpx2.HTTPError as exc:  # authlib's client to the provider
         log.warning("oidc_provider_unavailable", error=type(exc).__name__)
         return _login_page(request, status=503, error_key="login.oidc_unavailable")
-    username = username_of(dict(token.get("userinfo") or {}), settings(request).oidc_username_claim)
-    signed_in = await store.sign_in_as(username, hours=settings(request).session_hours) if username else None
+    claims = dict(token.get("userinfo") or {})
+    username = username_of(claims, settings(request).oidc_username_claim)
+    issuer, subject = identity_of(claims)
+    hours = settings(request).session_hours
+    signed_in = await store.sign_in_as(username, issuer, subject, hours=hours) if username else None
     if signed_in is None:
         log.info("oidc_sign_in_without_account", claim=settings(request).oidc_username_claim)
-        shown = username or "?"
+        shown = username[:LONGEST_USERNAME] or "?"
         return _login_page(
             request, status=403, error=translate(request.state.lang, "login.oidc_no_account", username=shown)
         )

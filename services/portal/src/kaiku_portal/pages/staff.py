@@ -10,11 +10,12 @@ from fastapi.responses import Response
 from kaiku_runtime.auth import Role
 from kaiku_runtime.logging import get_logger
 
-from kaiku_portal.accounts import AccountError, PasswordChange, Session, StaffAccount
+from kaiku_portal.accounts import AccountError, PasswordChange, Person, Session, StaffAccount, check_new_account
 from kaiku_portal.domain.staff import (
     MIN_PASSWORD_LENGTH,
     ORGANISATION_OF,
     may_manage,
+    may_set_password,
     password_too_short,
     roles_managed_by,
 )
@@ -32,20 +33,27 @@ LISTINGS: dict[str, tuple[ServiceName, str, str]] = {
 }
 
 
+async def _listed(session: Session, services: CurrentServices, kind: str) -> list[dict[str, Any]] | None:
+    """The region's distributors or venues; None when the service cannot list them just now."""
+    service, path, key = LISTINGS[kind]
+    try:
+        listed, available = await region_listing(services, session, service, path, key)
+    except Rejection:
+        return None
+    return [{"id": o.get(f"{kind}_id"), "name": o.get("name")} for o in listed] if available else None
+
+
 async def _organisations(session: Session, services: CurrentServices) -> dict[str, list[dict[str, Any]]] | None:
-    """The region's distributors and venues to pick from; None when a service cannot list them (the
-    coordinator then types the id)."""
+    """The region's distributors and venues to pick from; None when a service cannot list them (no
+    distributor or venue account can then be opened: the organisation could not be checked)."""
     if session.person.role is not Role.REGION_ADMIN:
         return {}
     found: dict[str, list[dict[str, Any]]] = {}
-    for kind, (service, path, key) in LISTINGS.items():
-        try:
-            listed, available = await region_listing(services, session, service, path, key)
-        except Rejection:
+    for kind in LISTINGS:
+        listed = await _listed(session, services, kind)
+        if listed is None:
             return None
-        if not available:
-            return None
-        found[kind] = [{"id": o.get(f"{kind}_id"), "name": o.get("name")} for o in listed]
+        found[kind] = listed
     return found
 
 
@@ -63,12 +71,14 @@ async def _page(
     person = session.person
     roles = roles_managed_by(person.role)
     region = None if person.role is Role.NATIONAL else person.region_id
+    staff = await accounts.staff(roles, region)
     return render(
         request,
         "accounts.html",
         "accounts.title",
         status=status,
-        staff=await accounts.staff(roles, region),
+        staff=staff,
+        password_settable={a.account_id for a in staff if _password_settable(person, a)},
         roles=[r.value for r in roles],
         organisations=await _organisations(session, services),
         oidc=request.app.state.oidc is not None,
@@ -76,6 +86,12 @@ async def _page(
         values=values or {},
         errors=errors or {},
         **context,
+    )
+
+
+def _password_settable(person: Person, account: StaffAccount) -> bool:
+    return account.account_id != person.account_id and may_set_password(
+        person.role, person.region_id, account.role, account.region_id, has_password=account.signs_in_with_password
     )
 
 
@@ -111,15 +127,21 @@ async def open_account(
     if wanted is None or not may_manage(person.role, person.region_id, wanted, region):
         return await _page(request, session, accounts, services, status=422, values=values,
                            errors={"role": "accounts.error.role"})  # fmt: skip
-    organisations = await _organisations(session, services)
     kind = ORGANISATION_OF.get(wanted)
     org = values["org_id"] if kind else None
-    if kind and org and organisations and org not in {o["id"] for o in organisations.get(kind, [])}:
-        return await _page(request, session, accounts, services, status=422, values=values,
-                           errors={"org_id": f"accounts.error.organisation_{kind}"})  # fmt: skip
     with_organisation = values["signs_in"] == "organisation" and request.app.state.oidc is not None
     password = None if with_organisation else str(form.get("password") or "")
     try:
+        check_new_account(values["username"], password, wanted, region, org)
+        if kind and org:
+            # fails closed: an organisation that cannot be checked against the region's listing is refused
+            listed = await _listed(session, services, kind)
+            if listed is None:
+                return await _page(request, session, accounts, services, status=503, values=values,
+                                   errors={"org_id": "accounts.error.listing_unavailable"})  # fmt: skip
+            if org not in {o["id"] for o in listed}:
+                return await _page(request, session, accounts, services, status=422, values=values,
+                                   errors={"org_id": f"accounts.error.organisation_{kind}"})  # fmt: skip
         created = await accounts.create(values["username"], password, wanted, region, org, created_by=person.account_id)
     except AccountError as exc:
         problem = exc.problem.value if exc.problem else "username"
@@ -152,9 +174,15 @@ async def set_first_password(
 ) -> Response:
     """A new first password for someone who forgot theirs (handed over in person, like the first one)."""
     form = await checked_form(request)
+    person = session.person
     target = await _managed(session, accounts, account_id)
     if target is None:
         return await _page(request, session, accounts, services, status=403, error_key="accounts.error.not_yours")
+    if not target.signs_in_with_password:  # the organisation signs them in: a password here would bypass it
+        return await _page(request, session, accounts, services, status=409, error_key="accounts.error.no_password")
+    if not may_set_password(person.role, person.region_id, target.role, target.region_id, has_password=True):
+        return await _page(request, session, accounts, services, status=403,
+                           error_key="accounts.error.password_not_yours")  # fmt: skip
     password = str(form.get("password") or "")
     if password_too_short(password):
         return await _page(request, session, accounts, services, status=422, error_key="accounts.error.password")

@@ -24,7 +24,11 @@ from kaiku_portal.web import CurrentAccounts, CurrentLang, CurrentServices, chec
 router = APIRouter()
 Clerk = Annotated[Session, role(Role.VENUE)]
 RECENT_USES = 10  # the clerk's last uses in this session, offered for undo
-CLERK_CHANNELS = (Channel.BOX_OFFICE.value, Channel.PHONE.value, Channel.PAPER_FORM.value)  # §8: never web shop
+# Offered on the box-office form (§8: never web shop): a use made now. A use made earlier on paper
+# (`paper_form`) is accepted only once its performance has started, so it is entered with the venue
+# report; a form that sends it anyway gets usage's `channel_not_allowed` in words.
+CLERK_CHANNELS = (Channel.BOX_OFFICE.value, Channel.PHONE.value)
+ACCEPTED_CHANNELS = (*CLERK_CHANNELS, Channel.PAPER_FORM.value)
 MAX_CHILD_TICKETS = 10
 SAVED_PERFORMANCES = 20  # offered at the box office while the usage service has no performance listing
 
@@ -105,7 +109,7 @@ async def record_use(request: Request, session: Clerk, services: CurrentServices
         return await _box_office(
             request, session, services, status=422, code=code, use=use, error_key="box.error.no_tickets"
         )
-    channel = use["channel"] if use["channel"] in CLERK_CHANNELS else Channel.BOX_OFFICE.value
+    channel = use["channel"] if use["channel"] in ACCEPTED_CHANNELS else Channel.BOX_OFFICE.value
     redemption_id = field(form, "redemption_id") or uuid.uuid4().hex  # from the form: a double submit is one use
     body = {
         "redemption_id": redemption_id,
