@@ -294,8 +294,8 @@ async def test_distributors_are_scoped_to_their_region(org: Any) -> None:
         json={"distributor_id": org.distributor, "region_id": other, "name": "x"},
         headers=org.national,
     )
-    assert r.status_code == 422
-    assert "cannot move" in r.json()["detail"]
+    assert r.status_code == 409
+    assert r.json()["reason"] == "distributor_exists"
     listed = await org.http.get(f"{org.url}/v1/distributors", headers=org.admin)
     assert [d["distributor_id"] for d in listed.json()["distributors"]] == [org.distributor]
 
@@ -390,4 +390,67 @@ async def test_a_distributor_token_speaks_only_for_a_distributor_of_its_region(o
     assert r.status_code == 403
     assert (await org.http.get(f"{org.url}/v1/cards/{own}", headers=org.headers)).json()["status"] == "active"
     r = await org.http.get(f"{org.url}/v1/cards", headers=forged)
+    assert r.status_code == 403
+
+
+async def test_children_under_18_is_recorded_on_personal_cards_only(org: Any) -> None:
+    """Seed 000: the number written on the card goes into CardIssued; community cards have none (§5)."""
+    code = unique("k")
+    r = await org.issue(org.card(code, children_under_18=3))
+    assert r.status_code == 201, r.text
+    assert r.json()["children_under_18"] == 3
+    (event,) = await org.events({code.upper()}, count=1)
+    assert event["value"]["children_under_18"] == 3
+    r = await org.http.get(f"{org.url}/v1/cards/{code.upper()}", headers=org.headers)
+    assert r.json()["children_under_18"] == 3
+    # the same code with another number is other content
+    r = await org.issue(org.card(code, children_under_18=4))
+    assert r.status_code == 409
+    assert r.json()["reason"] == "card_exists"
+    for wrong in (21, -1):
+        r = await org.issue(org.card(children_under_18=wrong))
+        assert r.status_code == 422
+        assert r.json()["detail"].startswith("children_under_18")
+    r = await org.issue(org.card(card_type="community", holder=None, children_under_18=1))
+    assert r.status_code == 422
+    assert r.json()["detail"].startswith("children_under_18")
+
+
+async def test_a_post_never_changes_a_region_or_a_distributor(org: Any) -> None:
+    """INTERFACE.md: the same body answers as the first time, another body is 409; changes go through PATCH."""
+    region = {"region_id": unique("R"), "name": "Kokeilu", "trial_ends_on": "2027-06-30"}
+    first = await org.http.post(f"{org.url}/v1/regions", json=region, headers=org.national)
+    assert first.status_code == 201, first.text
+    again = await org.http.post(f"{org.url}/v1/regions", json=region, headers=org.national)
+    assert (again.status_code, again.json()) == (201, first.json())
+    # re-posting without the trial date (as a form may) must not make the trial region permanent
+    r = await org.http.post(
+        f"{org.url}/v1/regions", json={"region_id": region["region_id"], "name": "Typo Name"}, headers=org.national
+    )
+    assert r.status_code == 409
+    assert r.json()["reason"] == "region_exists"
+    assert "Typo" not in r.json()["detail"]
+    r = await org.http.get(f"{org.url}/v1/regions/{region['region_id']}", headers=org.national)
+    assert r.json() == first.json()
+
+    distributor = {"distributor_id": unique("D"), "region_id": region["region_id"], "name": "Sosiaalitoimi"}
+    first = await org.http.post(f"{org.url}/v1/distributors", json=distributor, headers=org.national)
+    assert first.status_code == 201, first.text
+    again = await org.http.post(f"{org.url}/v1/distributors", json=distributor, headers=org.national)
+    assert (again.status_code, again.json()) == (201, first.json())
+    r = await org.http.post(
+        f"{org.url}/v1/distributors", json={**distributor, "name": "Typo Name"}, headers=org.national
+    )
+    assert r.status_code == 409
+    assert r.json()["reason"] == "distributor_exists"
+    assert "Typo" not in r.json()["detail"]
+    admin = auth("region_admin", region=region["region_id"])
+    r = await org.http.patch(
+        f"{org.url}/v1/distributors/{distributor['distributor_id']}", json={"name": "Diakonia"}, headers=admin
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["name"] == "Diakonia"
+    r = await org.http.patch(
+        f"{org.url}/v1/distributors/{distributor['distributor_id']}", json={"name": "x"}, headers=org.admin
+    )
     assert r.status_code == 403

@@ -246,3 +246,25 @@ async def test_import_for_an_unregistered_branch_is_refused(org: Any) -> None:
     r = await post_file(org, content, branch_id="kallio")
     assert r.status_code == 422
     assert r.json()["detail"].startswith("branch_id: not a branch")
+
+
+async def test_the_children_column_is_read_where_the_form_has_it(org: Any) -> None:
+    """Seed 000: the number of own children and grandchildren under 18 written on the card; empty = unrecorded."""
+    codes = [unique("C") for _ in range(3)]
+    content = "\n".join(
+        [
+            "Kortin koodi;Myöntämispäivä;Syntymävuosi;Äidinkieli;Sukupuoli;Postinumero;Elämäntilanne;Lapset",
+            f"{codes[0]};3.2.2026;1980;fi;nainen;00100;yksinhuoltaja;2",
+            f"{codes[1]};3.2.2026;1980;fi;nainen;00100;other;",
+            f"{codes[2]};3.2.2026;1980;fi;nainen;00100;other;kolme",
+        ]
+    ).encode()
+    r = await post_file(org, content)
+    assert r.status_code == 200, r.text
+    rows = r.json()["rows"]
+    assert [x["status"] for x in rows] == ["accepted", "accepted", "rejected"]
+    assert rows[2]["detail"].startswith("children_under_18: a number from 0 to 20")
+    assert "kolme" not in rows[2]["detail"]
+    first = (await org.http.get(f"{org.url}/v1/cards/{codes[0]}", headers=org.headers)).json()
+    second = (await org.http.get(f"{org.url}/v1/cards/{codes[1]}", headers=org.headers)).json()
+    assert (first["children_under_18"], second["children_under_18"]) == (2, None)

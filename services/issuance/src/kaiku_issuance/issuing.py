@@ -71,6 +71,7 @@ def _event(card: IssuedCard) -> CardIssued:
         valid_until=card.valid_until,
         holder=grant.holder,
         replaces_card_code=grant.replaces_card_code,
+        children_under_18=grant.children_under_18,
     )
 
 
@@ -193,6 +194,7 @@ def card_view(row: asyncpg.Record, today: date) -> dict[str, Any]:
         "valid_until": row["valid_until"].isoformat(),
         "holder": holder,
         "replaces_card_code": row["replaces_card_code"],
+        "children_under_18": row["children_under_18"],
         "status": card_status(row["valid_until"], row["revoked_on"] is not None, today).value,
         "revoked_on": row["revoked_on"].isoformat() if row["revoked_on"] else None,
         "revocation_reason": row["revocation_reason"],

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from kaiku_contracts.cards import HolderProfile
+from kaiku_contracts.cards import MAX_CHILDREN_UNDER_18, HolderProfile
 from kaiku_contracts.enums import CardType, RejectionReason, RevocationReason
 from kaiku_contracts.envelope import CardCode, EntityId
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
@@ -61,6 +61,10 @@ class DistributorIn(Strict):
     branches: list[BranchIn] = Field(default_factory=list, description="Offices whose statistics are kept apart")
 
 
+class DistributorPatch(Strict):
+    name: Name | None = None
+
+
 class Distributor(BaseModel):
     distributor_id: str
     region_id: str
@@ -84,6 +88,12 @@ class CardIn(Strict):
     replaces_card_code: CardCode | None = Field(
         default=None, description="A lost card of the same distributor this one replaces; it is revoked (`lost`)"
     )
+    children_under_18: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_CHILDREN_UNDER_18,
+        description="Personal cards: the number of the holder's own children and grandchildren under 18 (seed 000)",
+    )
 
 
 class HolderOut(BaseModel):
@@ -106,6 +116,7 @@ class IssuedCard(BaseModel):
     valid_until: date
     holder: HolderOut | None
     replaces_card_code: str | None
+    children_under_18: int | None = None
 
 
 class Card(IssuedCard):

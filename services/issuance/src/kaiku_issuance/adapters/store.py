@@ -24,15 +24,17 @@ def _region(row: asyncpg.Record) -> Record:
     return {"region_id": row["region_id"], "name": row["name"], "trial_ends_on": row["trial_ends_on"]}
 
 
-async def upsert_region(conn: asyncpg.Connection, region_id: str, name: str, trial_ends_on: date | None) -> Record:
+async def insert_region(conn: asyncpg.Connection, region_id: str, name: str, trial_ends_on: date | None) -> Record:
+    """Register a region; an existing one is returned as it is (a POST never changes it)."""
     row = await conn.fetchrow(
-        "INSERT INTO regions (region_id, name, trial_ends_on) VALUES ($1, $2, $3) ON CONFLICT (region_id) DO UPDATE"
-        " SET name = EXCLUDED.name, trial_ends_on = EXCLUDED.trial_ends_on, updated_at = now()"
+        "INSERT INTO regions (region_id, name, trial_ends_on) VALUES ($1, $2, $3) ON CONFLICT (region_id) DO NOTHING"
         " RETURNING region_id, name, trial_ends_on",
         region_id,
         name,
         trial_ends_on,
     )
+    if row is None:
+        row = await conn.fetchrow("SELECT region_id, name, trial_ends_on FROM regions WHERE region_id = $1", region_id)
     assert row is not None
     return _region(row)
 
@@ -94,19 +96,20 @@ async def region_exists(conn: asyncpg.Connection, region_id: str) -> bool:
     return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM regions WHERE region_id = $1)", region_id))
 
 
-async def upsert_distributor(conn: asyncpg.Connection, distributor_id: str, region_id: str, name: str) -> str:
-    """Create or rename; returns the region the distributor belongs to (which never changes here)."""
-    region: str = await conn.fetchval(
+async def insert_distributor(conn: asyncpg.Connection, distributor_id: str, region_id: str, name: str) -> bool:
+    """Register a distributor; False when the id is already taken (a POST never changes it)."""
+    inserted = await conn.fetchval(
         "INSERT INTO distributors (distributor_id, region_id, name) VALUES ($1, $2, $3)"
-        " ON CONFLICT (distributor_id) DO UPDATE SET name = EXCLUDED.name WHERE distributors.region_id = $2"
-        " RETURNING region_id",
+        " ON CONFLICT (distributor_id) DO NOTHING RETURNING true",
         distributor_id,
         region_id,
         name,
     )
-    if region is None:
-        region = await conn.fetchval("SELECT region_id FROM distributors WHERE distributor_id = $1", distributor_id)
-    return region
+    return bool(inserted)
+
+
+async def rename_distributor(conn: asyncpg.Connection, distributor_id: str, name: str) -> None:
+    await conn.execute("UPDATE distributors SET name = $2 WHERE distributor_id = $1", distributor_id, name)
 
 
 async def upsert_branches(conn: asyncpg.Connection, distributor_id: str, branches: Sequence[tuple[str, str]]) -> None:
@@ -214,7 +217,7 @@ async def insert_cards(conn: asyncpg.Connection, cards: Sequence[tuple[IssuedCar
     another request registered meanwhile is skipped, and the caller judges it as a repeat)."""
     if not cards:
         return set()
-    columns: list[list[Any]] = [[] for _ in range(16)]
+    columns: list[list[Any]] = [[] for _ in range(17)]
     for card, response in cards:
         grant, holder = card.grant, card.grant.holder
         values = (
@@ -234,17 +237,19 @@ async def insert_cards(conn: asyncpg.Connection, cards: Sequence[tuple[IssuedCar
             grant.request_fingerprint,
             card.content_fingerprint,
             response,
+            grant.children_under_18,
         )
         for column, value in zip(columns, values, strict=True):
             column.append(value)
     rows = await conn.fetch(
         "INSERT INTO cards (card_code, card_type, region_id, distributor_id, branch_id, issued_on, valid_until,"
         " birth_year, mother_tongue, gender, postal_code, life_situation, replaces_card_code, request_hash,"
-        " content_hash, response)"
-        " SELECT c, t, rg, d, b, i, v, y, mt, g, p, ls, rep, rh, ch, resp::json FROM unnest("
+        " content_hash, response, children_under_18)"
+        " SELECT c, t, rg, d, b, i, v, y, mt, g, p, ls, rep, rh, ch, resp::json, kids FROM unnest("
         " $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[], $7::date[], $8::int[],"
-        " $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])"
-        " AS u(c, t, rg, d, b, i, v, y, mt, g, p, ls, rep, rh, ch, resp)"
+        " $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],"
+        " $17::int[])"
+        " AS u(c, t, rg, d, b, i, v, y, mt, g, p, ls, rep, rh, ch, resp, kids)"
         " ON CONFLICT (card_code) DO NOTHING RETURNING card_code",
         *columns,
     )
@@ -253,7 +258,7 @@ async def insert_cards(conn: asyncpg.Connection, cards: Sequence[tuple[IssuedCar
 
 _CARD_COLUMNS = (
     "card_code, card_type, region_id, distributor_id, branch_id, issued_on, valid_until, birth_year, mother_tongue,"
-    " gender, postal_code, life_situation, replaces_card_code, revoked_on, revocation_reason"
+    " gender, postal_code, life_situation, replaces_card_code, revoked_on, revocation_reason, children_under_18"
 )
 
 

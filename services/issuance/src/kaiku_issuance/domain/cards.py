@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from kaiku_contracts.cards import HolderProfile
 from kaiku_contracts.enums import CardType, RejectionReason
@@ -31,10 +32,11 @@ class CardGrant:
     issued_on: date | None = None  # None: granted today (the request did not say)
     branch_id: str | None = None
     replaces_card_code: str | None = None
+    children_under_18: int | None = None  # seed 000: written on the card; caps child tickets at usage
 
     def fingerprint(self, issued_on: date | None) -> str:
         """What makes two requests "the same card": every field, with the issue date as given."""
-        content = {
+        content: dict[str, Any] = {
             "card_code": self.card_code,
             "card_type": self.card_type.value,
             "distributor_id": self.distributor_id,
@@ -43,6 +45,8 @@ class CardGrant:
             "holder": self.holder.model_dump(mode="json") if self.holder else None,
             "replaces_card_code": self.replaces_card_code,
         }
+        if self.children_under_18 is not None:  # absent when unrecorded: earlier requests keep their fingerprint
+            content["children_under_18"] = self.children_under_18
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
     @property
@@ -82,6 +86,9 @@ def grant_refusals(grant: CardGrant, context: IssuingContext) -> list[Refusal]:
     if grant.card_type is CardType.COMMUNITY and grant.holder is not None:
         # §5: an organisation's card; the employee using it is never profiled
         problems.append(Refusal("holder", "a community card has no holder profile (§5); leave it out"))
+    if grant.card_type is CardType.COMMUNITY and grant.children_under_18 is not None:
+        # seed 000: the number is the holder's own children; a community card has no holder (§5)
+        problems.append(Refusal("children_under_18", "only a personal card records children (§5); leave it out"))
     if issued_on > context.today:
         problems.append(Refusal("issued_on", "may not be in the future (a late paper form may give a past date)"))
     elif trial_over(issued_on, context.trial_ends_on):

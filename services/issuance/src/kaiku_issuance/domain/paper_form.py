@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from kaiku_contracts.cards import HolderProfile
+from kaiku_contracts.cards import MAX_CHILDREN_UNDER_18, HolderProfile
 from kaiku_contracts.enums import CardType, Gender, LifeSituation
 from kaiku_contracts.envelope import CardCode
 from kaiku_runtime.tabular import normalise_header, parse_date
@@ -22,6 +22,10 @@ from kaiku_issuance.domain.refusals import Refusal
 
 COLUMNS = ("card_code", "issued_on", "birth_year", "mother_tongue", "gender", "postal_code", "life_situation")
 """The form's columns, in the order the form (and the import template) lists them."""
+
+OPTIONAL_COLUMNS = ("children_under_18",)
+"""Columns a file may have: the number of the holder's own children and grandchildren under 18 written on
+the card (seed 000); empty = not recorded."""
 
 _HEADER_SPELLINGS: dict[str, tuple[str, ...]] = {
     "card_code": (
@@ -58,6 +62,15 @@ _HEADER_SPELLINGS: dict[str, tuple[str, ...]] = {
     "gender": ("sex", "sukupuoli", "kön"),
     "postal_code": ("postcode", "post code", "zip", "postinumero", "postnro", "postnummer"),
     "life_situation": ("situation", "life situation", "elämäntilanne", "livssituation"),
+    "children_under_18": (
+        "children",
+        "children under 18",
+        "lapset",
+        "alle 18-vuotiaat lapset",
+        "lapsia",
+        "barn",
+        "barn under 18",
+    ),
 }
 HEADER_ALIASES: dict[str, str] = {
     normalise_header(spelling): column for column, spellings in _HEADER_SPELLINGS.items() for spelling in spellings
@@ -162,7 +175,7 @@ def check_columns(headers: list[str]) -> ColumnCheck:
     present = [h for h in headers if h]
     return ColumnCheck(
         missing=tuple(c for c in COLUMNS if c not in present),
-        unknown=tuple(h for h in present if h not in COLUMNS),
+        unknown=tuple(h for h in present if h not in COLUMNS and h not in OPTIONAL_COLUMNS),
     )
 
 
@@ -222,6 +235,10 @@ def parse_row(values: dict[str, str], *, distributor_id: str, branch_id: str | N
     postal_code = _postal_code(values["postal_code"])
     if not (postal_code.isdigit() and postal_code.isascii() and len(postal_code) == 5):
         problems.append(Refusal("postal_code", "a Finnish postal code: five digits"))
+    children_text = values.get("children_under_18", "").strip()
+    children = int(children_text) if children_text.isdigit() and children_text.isascii() else None
+    if children_text and (children is None or children > MAX_CHILDREN_UNDER_18):
+        problems.append(Refusal("children_under_18", f"a number from 0 to {MAX_CHILDREN_UNDER_18}, or empty"))
     if problems or mother_tongue is None or gender is None or situation is None:
         return problems
     try:
@@ -242,4 +259,5 @@ def parse_row(values: dict[str, str], *, distributor_id: str, branch_id: str | N
         holder=holder,
         issued_on=issued_on,
         branch_id=branch_id,
+        children_under_18=children,
     )

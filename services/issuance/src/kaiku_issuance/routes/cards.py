@@ -48,6 +48,7 @@ async def issue_card(body: schemas.CardIn, principal: CurrentPrincipal, service:
         issued_on=body.issued_on,
         branch_id=body.branch_id,
         replaces_card_code=body.replaces_card_code,
+        children_under_18=body.children_under_18,
     )
     async with service.pool.acquire() as conn, conn.transaction():
         try:

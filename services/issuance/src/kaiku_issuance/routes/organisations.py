@@ -20,12 +20,22 @@ router = APIRouter(prefix="/v1", tags=["regions and distributors"])
 
 
 # -- regions ---------------------------------------------------------------------------------------
-@router.post("/regions", status_code=201, response_model=schemas.Region, responses=errors(422))
+@router.post("/regions", status_code=201, response_model=schemas.Region, responses=errors(409, 422))
 async def create_region(body: schemas.RegionIn, principal: CurrentPrincipal, service: CurrentService) -> Any:
-    """Register a region (or update its name and trial end: the same as `PATCH`). National office only."""
+    """Register a region. National office only.
+
+    A POST never changes a region: the same body answers as the first time, another one is 409
+    `region_exists` (changes go through `PATCH`, so re-posting without the trial date cannot end a trial).
+    """
     principal.require_role(Role.NATIONAL, what="create regions")
     async with service.pool.acquire() as conn:
-        return await store.upsert_region(conn, body.region_id, body.name, body.trial_ends_on)
+        region = await store.insert_region(conn, body.region_id, body.name, body.trial_ends_on)
+    if (region["name"], region["trial_ends_on"]) != (body.name, body.trial_ends_on):
+        raise ApiError(
+            RejectionReason.REGION_EXISTS,
+            "region_id: this id is already registered with other details; change a region with PATCH /v1/regions/{id}",
+        )
+    return region
 
 
 @router.get("/regions", response_model=schemas.Regions, responses=errors())
@@ -131,22 +141,52 @@ async def delete_card_range(
 
 
 # -- distributors ----------------------------------------------------------------------------------
-@router.post("/distributors", status_code=201, response_model=schemas.Distributor, responses=errors(422))
+@router.post("/distributors", status_code=201, response_model=schemas.Distributor, responses=errors(409, 422))
 async def create_distributor(body: schemas.DistributorIn, principal: CurrentPrincipal, service: CurrentService) -> Any:
-    """Register a distributor (or rename it, or add branches). National office or the region's admin."""
+    """Register a distributor with its branches. National office or the region's admin.
+
+    A POST never changes a distributor: the same body answers as the first time, another one is 409
+    `distributor_exists` (rename with `PATCH /v1/distributors/{id}`, add branches with `PUT .../branches/{id}`).
+    """
     if not access.manages_region(principal, body.region_id):
         raise principal.forbid("add distributors to this region")
     async with service.pool.acquire() as conn, conn.transaction():
         if not await store.region_exists(conn, body.region_id):
-            raise ApiError(RejectionReason.INVALID_REQUEST, f"region_id: no region {body.region_id} is registered")
-        region = await store.upsert_distributor(conn, body.distributor_id, body.region_id, body.name)
-        if region != body.region_id:
-            raise ApiError(
-                RejectionReason.INVALID_REQUEST,
-                f"region_id: distributor {body.distributor_id} belongs to region {region}; it cannot move",
-            )
-        await store.upsert_branches(conn, body.distributor_id, [(b.branch_id, b.name) for b in body.branches])
-        return await store.distributor(conn, body.distributor_id)
+            raise ApiError(RejectionReason.INVALID_REQUEST, "region_id: no region with this id is registered")
+        if await store.insert_distributor(conn, body.distributor_id, body.region_id, body.name):
+            await store.upsert_branches(conn, body.distributor_id, [(b.branch_id, b.name) for b in body.branches])
+            return await store.distributor(conn, body.distributor_id)
+        existing = await store.distributor(conn, body.distributor_id)
+    assert existing is not None
+    branches = {b["branch_id"]: b["name"] for b in existing["branches"]}
+    same = (existing["region_id"], existing["name"]) == (body.region_id, body.name) and branches == {
+        b.branch_id: b.name for b in body.branches
+    }
+    if not same:
+        raise ApiError(
+            RejectionReason.DISTRIBUTOR_EXISTS,
+            "distributor_id: this id is already registered with other details;"
+            " change a distributor with PATCH /v1/distributors/{id}",
+        )
+    return existing
+
+
+@router.patch("/distributors/{distributor_id}", response_model=schemas.Distributor, responses=errors(404, 422))
+async def update_distributor(
+    distributor_id: EntityId, body: schemas.DistributorPatch, principal: CurrentPrincipal, service: CurrentService
+) -> Any:
+    """Rename a distributor. National office or the admin of the distributor's region."""
+    async with service.pool.acquire() as conn:
+        found = await store.distributor(conn, distributor_id)
+        if found is None:
+            if principal.role is Role.NATIONAL:
+                raise not_found("distributor")
+            raise principal.forbid("change this distributor")
+        if not access.manages_region(principal, found["region_id"]):
+            raise principal.forbid("change this distributor")
+        if body.name is not None:
+            await store.rename_distributor(conn, distributor_id, body.name)
+        return await store.distributor(conn, distributor_id)
 
 
 @router.get("/distributors", response_model=schemas.Distributors, responses=errors())
