@@ -121,8 +121,8 @@ async def test_an_agency_speaks_only_for_itself(scene: Any) -> None:
     """INTERFACE.md "Who may write to the agency topic": fail closed, and nothing is recorded."""
     signed, other, keyless = scene.agency, unique("AO"), unique("AK")
     unregistered = unique("AU")
-    await scene.setup(agencies=[other])
     await scene.list_agencies([other, keyless, unregistered])  # the venue sells through all of them
+    await scene.register_agency(other)
     key, other_key = scene.keys[signed], scene.keys[other]
     cards = [scene.card() for _ in range(8)]
     await scene.publish_cards()
