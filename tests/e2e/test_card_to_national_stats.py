@@ -24,7 +24,7 @@ async def test_issued_card_is_redeemed_and_counted_nationally(service_runner: Se
     period = starts_at.astimezone().strftime("%Y-%m")
     national = auth("national")
 
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with httpx.AsyncClient(timeout=30) as http:  # the national answer computes the protection (2 busy cores)
         r = await http.post(
             f"{issuance.url}/v1/regions", json={"region_id": region, "name": "Testregion"}, headers=national
         )

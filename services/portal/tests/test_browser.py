@@ -174,7 +174,7 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser) -> Iterator[Page]:
     # a phone-sized window: the box office works on a phone
     context = browser.new_context(viewport={"width": 412, "height": 915}, accept_downloads=True)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)  # stats pages compute the year's protection; CI runs on 2 busy cores
     yield context.new_page()
     context.close()
 
