@@ -15,25 +15,16 @@ from kaiku_issuance.paper_import import MAX_ROWS
 from kaiku_issuance.routes.imports import MAX_FILE_BYTES
 from kaiku_runtime.edge import MAX_JSON_BODY_BYTES
 from kaiku_runtime.tabular import MAX_UNCOMPRESSED_BYTES
-from kaiku_runtime.testing import unique, xlsx
+from kaiku_runtime.testing import IDENTITY_CODE, unique, xlsx
+from kaiku_runtime.testing import assert_identity_code_refused as assert_refused
 
 pytestmark = pytest.mark.connected
-CODE = "131052-308T"
+CODE = IDENTITY_CODE
 HEADER = ["card_code", "issued_on", "birth_year", "mother_tongue", "gender", "postal_code", "life_situation"]
 
 
 def logs(workdir: Path) -> str:
     return "\n".join(p.read_text(errors="replace") for p in workdir.glob("issuance-*.log"))
-
-
-def assert_refused(r: Any, status: int, reason: str, field: str | None = None) -> None:
-    assert r.status_code == status, r.text
-    assert r.json()["reason"] == reason
-    if field is not None:
-        assert r.json()["detail"].startswith(f"{field}: looks like a personal identity code"), r.text
-    for variant in (CODE, CODE.lower()):
-        assert variant not in r.text
-        assert all(variant not in value for value in r.headers.values())
 
 
 async def recorded(org: Any, *codes: str) -> int:

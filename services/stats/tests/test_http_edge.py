@@ -4,32 +4,22 @@ naming the field, also on the open-data paths that take no token; bodies over 64
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
 from kaiku_runtime.devstack import ServiceProcess
 from kaiku_runtime.edge import MAX_JSON_BODY_BYTES
-from kaiku_runtime.testing import ServiceRunner, auth
+from kaiku_runtime.testing import IDENTITY_CODE, ServiceRunner, auth
+from kaiku_runtime.testing import assert_identity_code_refused as assert_refused
 
 pytestmark = pytest.mark.connected
-CODE = "131052-308T"
+CODE = IDENTITY_CODE
 
 
 @pytest.fixture(scope="module")
 def stats(service_runner: ServiceRunner) -> Iterator[ServiceProcess]:
     with service_runner.started("stats") as (svc,):
         yield svc
-
-
-def assert_refused(r: Any, status: int, reason: str, field: str | None = None) -> None:
-    assert r.status_code == status, r.text
-    assert r.json()["reason"] == reason
-    if field is not None:
-        assert r.json()["detail"].startswith(f"{field}: looks like a personal identity code"), r.text
-    for variant in (CODE, CODE.lower()):
-        assert variant not in r.text
-        assert all(variant not in value for value in r.headers.values())
 
 
 @pytest.mark.parametrize(

@@ -11,22 +11,13 @@ import pytest
 from kaiku_runtime.devstack import ServiceProcess
 from kaiku_runtime.edge import MAX_JSON_BODY_BYTES
 from kaiku_runtime.tabular import MAX_UNCOMPRESSED_BYTES
-from kaiku_runtime.testing import unique, xlsx
+from kaiku_runtime.testing import IDENTITY_CODE, unique, xlsx
+from kaiku_runtime.testing import assert_identity_code_refused as assert_refused
 from kaiku_usage.imports import MAX_REPORT_BYTES, MAX_REPORT_ROWS
 
 pytestmark = pytest.mark.connected
-CODE = "131052-308T"
+CODE = IDENTITY_CODE
 HEADER = ["card code", "adult tickets", "child tickets", "performance", "date"]
-
-
-def assert_refused(r: Any, status: int, reason: str, field: str | None = None) -> None:
-    assert r.status_code == status, r.text
-    assert r.json()["reason"] == reason
-    if field is not None:
-        assert r.json()["detail"].startswith(f"{field}: looks like a personal identity code"), r.text
-    for variant in (CODE, CODE.lower()):
-        assert variant not in r.text
-        assert all(variant not in value for value in r.headers.values())
 
 
 async def count(usage: ServiceProcess, query: str, *args: Any) -> int:

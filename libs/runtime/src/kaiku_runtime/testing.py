@@ -327,3 +327,18 @@ def xlsx(
             name, size = extra_entry
             target.writestr(name, bytes(size), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
     return crafted.getvalue()
+
+
+IDENTITY_CODE = "131052-308T"
+"""A valid Finnish personal identity code (check character matches): what the edges must refuse."""
+
+
+def assert_identity_code_refused(r: Any, status: int, reason: str, field: str | None = None) -> None:
+    """The answer refuses with `reason`, names `field` if given, and never echoes the code in body or headers."""
+    assert r.status_code == status, r.text
+    assert r.json()["reason"] == reason
+    if field is not None:
+        assert r.json()["detail"].startswith(f"{field}: looks like a personal identity code"), r.text
+    for variant in (IDENTITY_CODE, IDENTITY_CODE.lower()):
+        assert variant not in r.text
+        assert all(variant not in value for value in r.headers.values())
