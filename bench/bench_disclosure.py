@@ -5,12 +5,16 @@ four fixed holder breakdowns it publishes the nation and 20 regions for the year
 with the linked protection the service uses (domain/protection.py) and with today's table-by-table
 `suppress()`, and reports cells hidden, people hidden and the time. With `--audit` it also runs the
 auditor (HiGHS) over both and counts the cells whoever holds everything published could narrow.
+It then adds small regions (one to four holders in a month or two, as in a pilot year or a test run's
+many regions) and reports the time of the linked protection: the auditor's budget (AUDIT_BUDGET in
+domain/protection.py) keeps it bounded.
 
     .venv/bin/python -m bench.bench_disclosure [--audit]
 """
 
 from __future__ import annotations
 
+import random
 import sys
 import time
 
@@ -58,6 +62,23 @@ def main(run_audit: bool) -> None:
             line += f" | {len(audit_linked(linked, ours, K))} / {len(audit_linked(linked, theirs, K))}"
         print(line, flush=True)
     print(f"  {'all four':<28} {'':>6} | {totals[0]:>14} {totals[1]:>7} {'':>6} | {totals[2]:>22} {totals[3]:>7}")
+    print("  with small regions added (all four breakdowns):")
+    for small in (0, 3, 10, 30, 100, 300, 1000):
+        rng = random.Random(small)
+        started = time.perf_counter()
+        hidden = cells = 0
+        for name, groups in GROUPS.items():
+            counts = region_months(people, name, YEAR)
+            for r in range(small):
+                for month in rng.sample(range(1, 13), rng.randint(1, 2)):
+                    table = counts.setdefault((f"S{r:04d}", f"{YEAR}-{month:02d}"), {})
+                    for _ in range(rng.randint(1, 4)):
+                        group = rng.choice(groups)
+                        table[group] = table.get(group, 0) + 1
+            mask = protect(linked_year(YEAR, groups, counts), K)
+            hidden, cells = hidden + int(mask.sum()), cells + mask.size
+        ms = (time.perf_counter() - started) * 1000
+        print(f"    20 + {small:>4} small regions: {hidden:>6} of {cells:>6} cells hidden, {ms:>6.0f} ms", flush=True)
 
 
 if __name__ == "__main__":

@@ -133,3 +133,26 @@ def test_protection_of_a_linked_year_hides_every_cell_of_one_to_k_minus_one() ->
     hidden = protect(linked, K)
     small = (linked.counts > 0) & (linked.counts < K)
     assert hidden[small].all()
+
+
+def test_more_cells_without_a_cube_than_the_auditor_takes_hides_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many small regions (a pilot year) would cost the auditor minutes: past its budget everything is hidden,
+    which is always protected (each cell then ranges over 0..its table's total)."""
+    import kaiku_stats.domain.protection as protection
+
+    # R1's cells have no cube (each is 1 of a table of 3, and any cube moves it against one other cell)
+    linked = linked_year(
+        2026,
+        GENDERS,
+        {
+            ("R1", "2026-03"): {"female": 1, "male": 1, "other": 1},
+            ("R2", "2026-03"): {"female": 30, "male": 30, "other": 30},
+            ("R3", "2026-03"): {"female": 40, "male": 50, "other": 20},
+        },
+    )
+    assert not protect(linked, K).all()  # within the budget the auditor decides
+    monkeypatch.setattr(protection, "AUDIT_BUDGET", 2)
+    hidden = protect(linked, K)
+    assert hidden.all()
+    tables, sums = protection.linked_tables(linked, hidden)
+    assert not breaches(audit(tables, sums), K)

@@ -15,7 +15,7 @@ the cell must range over the whole 0..total.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,8 +70,11 @@ class InconsistentPublicationError(ValueError):
     """The published cells contradict each other (a bug in whatever published them)."""
 
 
-def audit(tables: Sequence[Table], sums: Iterable[SumOf] = ()) -> list[CellInterval]:
-    """The feasible interval of every suppressed cell of the published tables."""
+def audit(
+    tables: Sequence[Table], sums: Iterable[SumOf] = (), only: Collection[tuple[TableKey, str]] | None = None
+) -> list[CellInterval]:
+    """The feasible interval of every suppressed cell of the published tables (or of the suppressed cells in
+    `only`: two solves per cell are the whole cost, and a caller may already know the others are protected)."""
     by_key = {t.key: t for t in tables}
     unknowns: dict[tuple[TableKey, str], int] = {}
     for t in tables:
@@ -107,7 +110,7 @@ def audit(tables: Sequence[Table], sums: Iterable[SumOf] = ()) -> list[CellInter
 
     out: list[CellInterval] = []
     for component in _components(len(unknowns), equations):
-        out.extend(_solve_component(component, equations, unknowns, by_key))
+        out.extend(_solve_component(component, equations, unknowns, by_key, only))
     return out
 
 
@@ -141,11 +144,12 @@ def _solve_component(
     equations: Sequence[tuple[dict[int, float], float]],
     unknowns: Mapping[tuple[TableKey, str], int],
     tables: Mapping[TableKey, Table],
+    only: Collection[tuple[TableKey, str]] | None,
 ) -> list[CellInterval]:
     local = {v: i for i, v in enumerate(component)}
     rows = [(row, rhs) for row, rhs in equations if next(iter(row)) in local]
     names = {index: name for name, index in unknowns.items()}
-    audited = [v for v in component if tables[names[v][0]].published]
+    audited = [v for v in component if tables[names[v][0]].published and (only is None or names[v] in only)]
     if not audited:
         return []
     data, ri, ci, rhs = [], [], [], []

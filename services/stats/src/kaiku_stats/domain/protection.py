@@ -45,6 +45,9 @@ NATION_INDEX = 0
 YEAR_INDEX = 0
 REPAIR_ROUNDS = 3
 """Rounds of hiding whole tables around cells the auditor finds narrow, before hiding everything."""
+AUDIT_BUDGET = 100
+"""Cells the auditor may solve for in one protection (two HiGHS solves each) before everything is hidden
+instead (bench/bench_disclosure.py measures both sides of it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,10 @@ def _partners(index: int, size: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[
 
 def _best_cube(counts: Counts, hidden: Mask, cell: tuple[int, int, int], need: int) -> _Cube | None:
     a, b, g = cell
+    # every cube moves the cell with itself and against another group of its table: its width is at most
+    # the cell plus the largest other cell of the table (most cells of a sparse year stop here)
+    if counts[a, b, g] + np.delete(counts[a, b], g).max(initial=0) < need:
+        return None
     places, signs_a = _partners(a, counts.shape[0])
     periods, signs_b = _partners(b, counts.shape[1])
     groups = np.array([i for i in range(counts.shape[2]) if i != g], dtype=np.intp)
@@ -164,11 +171,22 @@ def required_widths(linked: LinkedYear, k: int) -> Counts:
 def protect(linked: LinkedYear, k: int) -> Mask:
     """Which cells to hide (True) so that every hidden cell is protected in the linked tables."""
     counts = linked.counts
-    need = required_widths(linked, k)
     hidden: Mask = (counts > 0) & (counts < k)
     certified = np.zeros_like(hidden)
     queue = sorted((int(counts[c]), c) for c in zip(*np.nonzero(hidden), strict=True))
-    pending = [tuple(int(i) for i in c) for _, c in queue]
+    if not _hide_cubes(linked, k, hidden, certified, [tuple(int(i) for i in c) for _, c in queue]):
+        hidden[:] = True  # more cells than the auditor's budget lack a cube: everything hidden (see _repair)
+    elif (hidden & ~certified).any():
+        hidden = _repair(linked, hidden, certified, k)
+    return hidden
+
+
+def _hide_cubes(linked: LinkedYear, k: int, hidden: Mask, certified: Mask, pending: list[tuple[int, ...]]) -> bool:
+    """Hide the cheapest cube of every pending cell (and of the cells it hides), certifying what reaches its width;
+    False as soon as more than AUDIT_BUDGET cells have no cube (the auditor could not take them all)."""
+    counts = linked.counts
+    need = required_widths(linked, k)
+    without_cube = 0
     while pending:
         cell = pending.pop(0)
         a, b, g = cell
@@ -176,45 +194,69 @@ def protect(linked: LinkedYear, k: int) -> Mask:
             continue
         cube = _best_cube(counts, hidden, (a, b, g), int(need[a, b]))
         if cube is None:
-            continue  # left to the auditor
+            without_cube += 1  # left to the auditor
+            if without_cube > AUDIT_BUDGET:
+                return False
+            continue
         for corner in cube.corners:
             if not hidden[corner]:
                 hidden[corner] = True
                 pending.append(corner)
             if cube.width >= need[corner[0], corner[1]]:
                 certified[corner] = True
-    if (hidden & ~certified).any():
-        hidden = _repair(linked, hidden, k)
-    return hidden
+    return True
 
 
-def audit_linked(linked: LinkedYear, hidden: Mask, k: int) -> list[tuple[int, int, int]]:
-    """Hidden cells the auditor finds narrower than required (what whoever holds every published table can do)."""
+def audit_linked(linked: LinkedYear, hidden: Mask, k: int, only: Mask | None = None) -> list[tuple[int, int, int]]:
+    """Hidden cells (of `only`, when given) the auditor finds narrower than required (what whoever holds every
+    published table can do)."""
     tables, sums = linked_tables(linked, hidden)
     index = {(p, q): (i, j) for i, p in enumerate(linked.places) for j, q in enumerate(linked.periods)}
     group_index = {g: i for i, g in enumerate(linked.groups)}
+    cells = None
+    if only is not None:
+        cells = {
+            ((linked.places[i], linked.periods[j]), linked.groups[m]) for i, j, m in zip(*np.nonzero(only), strict=True)
+        }
     out = []
-    for cell in breaches(audit(tables, sums), k):
+    for cell in breaches(audit(tables, sums, cells), k):
         assert isinstance(cell.table, tuple)
         i, j = index[cell.table]
         out.append((i, j, group_index[cell.group]))
     return out
 
 
-def _repair(linked: LinkedYear, hidden: Mask, k: int) -> Mask:
-    hidden = hidden.copy()
-    for _ in range(REPAIR_ROUNDS):
-        narrow = audit_linked(linked, hidden, k)
+def _repair(linked: LinkedYear, hidden: Mask, certified: Mask, k: int) -> Mask:
+    """Audit the hidden cells no cube certifies; hide whole tables around the narrow ones, a few rounds, then
+    everything. Only uncertified cells are audited (hiding more only widens an interval, so a certified cell
+    stays protected), and at most AUDIT_BUDGET of them in all: beyond it everything is hidden at once, which
+    is always safe and bounds the time (many small regions, e.g. a pilot year, would otherwise cost minutes)."""
+    hidden, certified = hidden.copy(), certified.copy()
+    audited = 0
+    for round_ in range(REPAIR_ROUNDS + 1):
+        doubtful = hidden & ~certified
+        audited += int(doubtful.sum())
+        if audited > AUDIT_BUDGET:
+            break
+        narrow = audit_linked(linked, hidden, k, only=doubtful)
         if not narrow:
             return hidden
+        certified |= doubtful
+        for cell in narrow:
+            certified[cell] = False
+        if round_ == REPAIR_ROUNDS:
+            break
+        newly: list[tuple[int, ...]] = []
         for a, b, _g in narrow:
             # hide the cell's table and its margins' tables: the cube through the nation and the year
             # is then hidden in every group
             for x in (a, NATION_INDEX):
                 for y in (b, YEAR_INDEX):
+                    newly += [(x, y, m) for m in range(hidden.shape[2]) if not hidden[x, y, m]]
                     hidden[x, y, :] = True
-    if audit_linked(linked, hidden, k):
-        hidden[:] = True  # everything hidden: each cell ranges over 0..its table's total
+        if not _hide_cubes(linked, k, hidden, certified, newly):
+            break
+    hidden[:] = True  # everything hidden: each cell ranges over 0..its table's total
     return hidden
 
 
