@@ -268,3 +268,27 @@ async def test_the_children_column_is_read_where_the_form_has_it(org: Any) -> No
     first = (await org.http.get(f"{org.url}/v1/cards/{codes[0]}", headers=org.headers)).json()
     second = (await org.http.get(f"{org.url}/v1/cards/{codes[1]}", headers=org.headers)).json()
     assert (first["children_under_18"], second["children_under_18"]) == (2, None)
+
+
+async def test_community_cards_are_imported_from_paper_forms_without_a_holder(org: Any) -> None:
+    """§4.3: a community card has no holder; the optional type column says which rows are community cards."""
+    codes = [unique("Y") for _ in range(4)]
+    content = "\n".join(
+        [
+            "Kortin koodi;Myöntämispäivä;Syntymävuosi;Äidinkieli;Sukupuoli;Postinumero;Elämäntilanne;Tyyppi",
+            f"{codes[0]};3.2.2026;;;;;;yhteisö",
+            f"{codes[1]};3.2.2026;1980;fi;nainen;00100;other;",
+            f"{codes[2]};3.2.2026;1980;;;;;community",
+            f"{codes[3]};3.2.2026;;;;;;kerho",
+        ]
+    ).encode()
+    r = await post_file(org, content)
+    assert r.status_code == 200, r.text
+    rows = r.json()["rows"]
+    assert [x["status"] for x in rows] == ["accepted", "accepted", "rejected", "rejected"]
+    assert rows[2]["detail"].startswith("birth_year: leave empty: a community card has no holder")
+    assert rows[3]["detail"].startswith("card_type: personal or community")
+    community = (await org.http.get(f"{org.url}/v1/cards/{codes[0]}", headers=org.headers)).json()
+    personal = (await org.http.get(f"{org.url}/v1/cards/{codes[1]}", headers=org.headers)).json()
+    assert (community["card_type"], community["holder"]) == ("community", None)
+    assert personal["card_type"] == "personal"

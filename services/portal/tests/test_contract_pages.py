@@ -170,6 +170,8 @@ async def test_the_upload_helps_name_the_new_columns(stand_in: tuple[Any, StandI
         report = (await clerk.get("/venue-report")).text
         assert words("fi", "report.columns") in report
         assert all(kind in report for kind in ("kind", "performance", "course", "day_ticket", "swimming"))
+        assert '<select id="kind" name="kind"' in report
+        assert words("fi", "report.kind_hint") in report
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])

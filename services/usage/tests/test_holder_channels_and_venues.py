@@ -217,3 +217,33 @@ async def test_a_post_never_changes_a_venue_and_patch_does(scene: Any) -> None:
     assert (r.status_code, r.json()["reason"]) == (409, "venue_unknown")
     r = await scene.http.patch(patch, json={"category": "sports"}, headers=scene.national)
     assert (r.status_code, r.json()["reason"]) == (422, "invalid_request")
+
+
+async def test_the_uploader_names_the_kind_of_a_report_without_a_kind_column(scene: Any) -> None:
+    """The portal's upload form offers the kind: the performances the report creates keep the course rules."""
+    painter, sculptor = unique("E"), unique("E")
+    for code in (painter, sculptor):
+        scene.card(code=code, issued_on=date(2020, 1, 10), valid_until=date(2021, 1, 9))
+    await scene.publish_cards()
+    course = f"Keramiikkakurssi {unique('c')}"
+    report = (
+        "card code;adult tickets;child tickets;performance;date\n"
+        f"{painter};1;1;{course};3.2.2020\n"
+        f"{sculptor};1;0;{course};3.2.2020\n"
+    )
+    r = await scene.http.post(
+        f"{scene.url}/v1/imports/redemptions",
+        files={"file": ("raportti.csv", report.encode())},
+        data={"kind": "course"},
+        headers=scene.venue_headers,
+    )
+    assert r.status_code == 200, r.text
+    rows = r.json()["rows"]
+    assert [row.get("reason", row["status"]) for row in rows] == ["children_not_allowed_for_course", "accepted"]
+    r = await scene.http.post(
+        f"{scene.url}/v1/imports/redemptions",
+        files={"file": ("raportti.csv", report.encode())},
+        data={"kind": "opera"},
+        headers=scene.venue_headers,
+    )
+    assert (r.status_code, r.json()["reason"]) == (422, "invalid_request")

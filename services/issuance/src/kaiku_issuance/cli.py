@@ -3,11 +3,16 @@
 `kaiku-issuance import-cards FILE` enters a file of paper transfer forms (CSV or XLSX) through
 `POST /v1/imports/cards`, a chunk of rows at a time, printing progress as it goes and the rejected
 rows at the end (row numbers as the spreadsheet shows them).
+
+`kaiku-issuance identity-codes [--revoke]` lists the stored cards whose code holds a personal identity
+code, without printing it, and revokes them as issued in error with `--revoke` (kaiku_issuance/
+identity_codes.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import io
 import os
@@ -18,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from kaiku_runtime.db import with_database
+from kaiku_runtime.settings import DEFAULT_SERVER_URL, ServiceSettings, database_name
 from kaiku_runtime.tabular import Row, TableError, read_table
 
 from kaiku_issuance.domain.paper_form import COLUMNS, HEADER_ALIASES, check_columns
@@ -113,7 +120,21 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--report", help="write every row's outcome to this CSV file")
     imp.add_argument("--dry-run", action="store_true", help="check every row, record nothing")
     imp.set_defaults(func=_import_cards)
+    ids = sub.add_parser("identity-codes", help="stored card codes holding a personal identity code (§11)")
+    ids.add_argument(
+        "--database-url",
+        default=ServiceSettings().database_url or with_database(DEFAULT_SERVER_URL, database_name("issuance")),
+        help="the issuance database (default: KAIKU_DATABASE_URL)",
+    )
+    ids.add_argument("--revoke", action="store_true", help="revoke them as issued_in_error")
+    ids.set_defaults(func=_identity_codes)
     return parser
+
+
+def _identity_codes(args: argparse.Namespace) -> int:
+    from kaiku_issuance.identity_codes import run
+
+    return asyncio.run(run(args.database_url, args.revoke))
 
 
 def main(argv: list[str] | None = None) -> None:

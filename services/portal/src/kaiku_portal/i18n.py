@@ -450,9 +450,9 @@ M: dict[str, tuple[str, str, str]] = {
         "Enter the forms filled in without a connection, all at once. A card works at venues only once it is in the register.",
     ),
     "import.columns": (
-        "CSV- tai Excel-tiedosto, yksi henkilökohtainen kortti riviä kohden: koodi, myöntämispäivä, syntymävuosi, äidinkieli, sukupuoli, postinumero, elämäntilanne (otsikot suomeksi, ruotsiksi tai englanniksi). Vapaaehtoinen sarake children_under_18 kertoo korttiin merkittyjen alle 18-vuotiaiden lasten ja lastenlasten määrän (0–20; tyhjä, jos sitä ei merkitty).",
-        "CSV- eller Excelfil, ett personligt kort per rad: kod, beviljningsdag, födelseår, modersmål, kön, postnummer, livssituation (rubriker på finska, svenska eller engelska). En frivillig kolumn children_under_18 anger antalet barn och barnbarn under 18 år som antecknats på kortet (0–20; tom om det inte antecknats).",
-        "A CSV or Excel file, one personal card per row: code, date granted, birth year, mother tongue, gender, postal code, life situation (headers in Finnish, Swedish or English). An optional column children_under_18 gives the number of the holder's children and grandchildren under 18 written on the card (0–20; empty when not recorded).",
+        "CSV- tai Excel-tiedosto, yksi kortti riviä kohden: koodi, myöntämispäivä, syntymävuosi, äidinkieli, sukupuoli, postinumero, elämäntilanne (otsikot suomeksi, ruotsiksi tai englanniksi). Vapaaehtoinen sarake children_under_18 kertoo korttiin merkittyjen alle 18-vuotiaiden lasten ja lastenlasten määrän (0–20; tyhjä, jos sitä ei merkitty). Vapaaehtoinen sarake card_type: community yhteisökortille (jätä henkilötietosarakkeet tyhjiksi), muuten tyhjä.",
+        "CSV- eller Excelfil, ett kort per rad: kod, beviljningsdag, födelseår, modersmål, kön, postnummer, livssituation (rubriker på finska, svenska eller engelska). En frivillig kolumn children_under_18 anger antalet barn och barnbarn under 18 år som antecknats på kortet (0–20; tom om det inte antecknats). En frivillig kolumn card_type: community för ett gemenskapskort (lämna innehavarens kolumner tomma), annars tom.",
+        "A CSV or Excel file, one card per row: code, date granted, birth year, mother tongue, gender, postal code, life situation (headers in Finnish, Swedish or English). An optional column children_under_18 gives the number of the holder's children and grandchildren under 18 written on the card (0–20; empty when not recorded). An optional column card_type: community for a community card (leave the holder's columns empty), otherwise empty.",
     ),
     "import.submit": ("Lähetä lomakkeet", "Skicka blanketterna", "Send the forms"),
     "report.title": ("Käyttöraportin lähetys", "Skicka användningsrapport", "Upload the venue report"),
@@ -460,6 +460,12 @@ M: dict[str, tuple[str, str, str]] = {
         "Lähetä käytöt, joita ei kirjattu suoraan rekisteriin (toimintamalli §9.2).",
         "Skicka användningar som inte registrerades direkt i registret (verksamhetsmodellen §9.2).",
         "Send the uses that were not recorded in the register directly (operating model §9.2).",
+    ),
+    "report.kind": ("Tilaisuuksien laji", "Tillfällenas slag", "Kind of the performances"),
+    "report.kind_hint": (
+        "Koskee raportin luomia tilaisuuksia, joiden rivillä ei ole lajia. Kurssit noudattavat kurssisääntöjä.",
+        "Gäller tillfällen som rapporten skapar och vars rad inte anger slag. Kurser följer kursreglerna.",
+        "For the performances the report creates whose row names no kind. Courses keep the course rules.",
     ),
     "report.columns": (
         "CSV- tai Excel-tiedosto: kortin koodi, aikuisten liput, lasten liput, esitys, päivämäärä. Yhteensä-rivi ohitetaan. Vapaaehtoinen sarake kind kertoo, millaisia tilaisuuksia raportti luo: performance (esitys tai tapahtuma, oletus), course (kurssi), day_ticket (päivälippu) tai swimming (uimahallipäivä).",

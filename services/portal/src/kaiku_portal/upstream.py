@@ -69,6 +69,7 @@ class Services:
         json: Any = None,
         params: dict[str, Any] | None = None,
         files: dict[str, tuple[str, bytes, str]] | None = None,
+        data: dict[str, str] | None = None,
     ) -> httpx.Response:
         url = self.base[service].rstrip("/") + path
         try:
@@ -78,6 +79,7 @@ class Services:
                 json=json,
                 params={k: v for k, v in (params or {}).items() if v is not None},
                 files=files,
+                data=data,
                 headers=self._headers(person),
             )
         except httpx.HTTPError as exc:
@@ -131,13 +133,23 @@ class Services:
         response = await self.request(person, service, "DELETE", path)
         return response.json() if response.content else None
 
-    async def upload(self, person: Person, service: ServiceName, path: str, filename: str, content: bytes) -> Any:
+    async def upload(
+        self,
+        person: Person,
+        service: ServiceName,
+        path: str,
+        filename: str,
+        content: bytes,
+        fields: dict[str, str] | None = None,
+    ) -> Any:
         media = (
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             if filename.lower().endswith(".xlsx")
             else "text/csv"
         )
-        response = await self.request(person, service, "POST", path, files={"file": (filename, content, media)})
+        response = await self.request(
+            person, service, "POST", path, files={"file": (filename, content, media)}, data=fields
+        )
         return response.json()
 
     async def download(self, person: Person, service: ServiceName, path: str, **params: Any) -> Download:

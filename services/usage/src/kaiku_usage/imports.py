@@ -26,6 +26,7 @@ from kaiku_runtime.tabular import (
     read_rows,
 )
 
+from kaiku_usage.domain.limits import PerformanceKind
 from kaiku_usage.domain.redemption import RedemptionRequest
 from kaiku_usage.domain.venue_report import (
     ReportLine,
@@ -90,7 +91,14 @@ async def _performance_for(service: KaikuService, venue_id: str, line: ReportLin
         return performance_id
 
 
-async def import_venue_report(service: KaikuService, venue_id: str, data: bytes, *, recorded_by: str) -> dict[str, Any]:
+async def import_venue_report(
+    service: KaikuService,
+    venue_id: str,
+    data: bytes,
+    *,
+    recorded_by: str,
+    default_kind: PerformanceKind = PerformanceKind.PERFORMANCE,
+) -> dict[str, Any]:
     deadline = clock.monotonic() + PARSE_SECONDS
     try:
         # parsed in a worker thread under a time limit, never in the event loop
@@ -119,7 +127,7 @@ async def import_venue_report(service: KaikuService, venue_id: str, data: bytes,
             + ", ".join(missing)
             + " (expected: card code, adult tickets, child tickets, performance, date)",
         )
-    parsed = [parse_line(row.number + offset, row.values) for row in rows]
+    parsed = [parse_line(row.number + offset, row.values, default_kind) for row in rows]
     lines = [p for p in parsed if isinstance(p, ReportLine)]
     ids = dict(zip((line.row for line in lines), redemption_ids(venue_id, lines), strict=True))
     results: list[dict[str, Any]] = []

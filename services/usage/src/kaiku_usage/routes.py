@@ -152,7 +152,7 @@ async def create_venue(body: VenueIn, principal: CurrentPrincipal, service: Curr
         # never changes the venue; the detail does not echo the submitted values
         raise ApiError(
             RejectionReason.VENUE_EXISTS,
-            f"venue {body.venue_id} is already registered with other details; change it with PATCH /v1/venues/{{id}}",
+            "this venue_id is already registered with other details; change it with PATCH /v1/venues/{id}",
         )
     return answer
 
@@ -167,7 +167,7 @@ async def update_venue(
         if current is None:
             if principal.role not in (Role.NATIONAL, Role.REGION_ADMIN):
                 raise principal.forbid("change venues")
-            raise ApiError(RejectionReason.VENUE_UNKNOWN, f"venue {venue_id} is not registered")
+            raise ApiError(RejectionReason.VENUE_UNKNOWN, "venue_id: no venue of this id is registered")
         if not (principal.role is Role.NATIONAL or principal.is_region_admin_of(current["region_id"])):
             raise principal.forbid(f"change venue {venue_id}")
         row = await conn.fetchrow(
@@ -206,7 +206,7 @@ async def register_agency(
 async def _venue_region(conn: asyncpg.Connection, venue_id: str) -> str:
     region: str | None = await conn.fetchval("SELECT region_id FROM venues WHERE venue_id = $1", venue_id)
     if region is None:
-        raise ApiError(RejectionReason.VENUE_UNKNOWN, f"venue {venue_id} is not registered")
+        raise ApiError(RejectionReason.VENUE_UNKNOWN, "venue_id: no venue of this id is registered")
     return region
 
 
@@ -337,7 +337,7 @@ async def cancel_performance(
             "SELECT venue_id, cancelled FROM performances WHERE performance_id = $1 FOR UPDATE", performance_id
         )
         if row is None:
-            raise ApiError(RejectionReason.PERFORMANCE_UNKNOWN, f"performance {performance_id} is not known")
+            raise ApiError(RejectionReason.PERFORMANCE_UNKNOWN, "performance_id: no performance of this id is known")
         region = await _venue_region(conn, row["venue_id"])
         if not _may_manage_venue(principal, row["venue_id"], region):
             raise principal.forbid("cancel this venue's performances")
@@ -467,6 +467,10 @@ async def import_redemptions(
     service: CurrentService,
     file: Annotated[UploadFile, File(description="The venue report of §9.2 as CSV or XLSX")],
     venue_id: Annotated[EntityId | None, Form(description="Required for region_admin; a venue imports its own")] = None,
+    kind: Annotated[
+        PerformanceKind,
+        Form(description="Kind of the performances the report creates where a row names none (a `kind` column wins)"),
+    ] = PerformanceKind.PERFORMANCE,
 ) -> JSONResponse:
     """Enter a venue's usage report (§9.2, §9.3): missing performances are created; a per-row report comes back."""
     # §11: an identity code is refused before anything could echo it (the 403 details name the venue)
@@ -493,5 +497,5 @@ async def import_redemptions(
     data = await file.read(MAX_REPORT_BYTES + 1)
     if len(data) > MAX_REPORT_BYTES:
         raise ApiError(RejectionReason.PAYLOAD_TOO_LARGE, f"file: larger than {MAX_REPORT_BYTES // 2**20} MiB")
-    report = await import_venue_report(service, venue, data, recorded_by=recorder(principal))
+    report = await import_venue_report(service, venue, data, recorded_by=recorder(principal), default_kind=kind)
     return JSONResponse(json.loads(json.dumps(report, default=str)), status_code=200)

@@ -1,7 +1,9 @@
 """The paper transfer form ("blankett för överlåtelse", §4.2) as a spreadsheet: one row per card.
 
 Columns as on the form: card code, issue date, birth year, mother tongue, gender, postal code, life
-situation. Headers and values are accepted in English, Finnish and Swedish, as people type them.
+situation; optionally the card type (a community card, §4.3, has no holder: its holder columns stay
+empty) and the holder's children under 18 (seed 000). Headers and values are accepted in English,
+Finnish and Swedish, as people type them.
 No column may carry anything else: a name, identity code or address column refuses the whole file
 before any row is read (§11).
 """
@@ -23,9 +25,10 @@ from kaiku_issuance.domain.refusals import Refusal
 COLUMNS = ("card_code", "issued_on", "birth_year", "mother_tongue", "gender", "postal_code", "life_situation")
 """The form's columns, in the order the form (and the import template) lists them."""
 
-OPTIONAL_COLUMNS = ("children_under_18",)
-"""Columns a file may have: the number of the holder's own children and grandchildren under 18 written on
-the card (seed 000); empty = not recorded."""
+OPTIONAL_COLUMNS = ("card_type", "children_under_18")
+"""Columns a file may have: the card type (empty = personal; a community card's holder columns stay empty,
+§4.3) and the number of the holder's own children and grandchildren under 18 written on the card (seed
+000; empty = not recorded)."""
 
 _HEADER_SPELLINGS: dict[str, tuple[str, ...]] = {
     "card_code": (
@@ -62,6 +65,7 @@ _HEADER_SPELLINGS: dict[str, tuple[str, ...]] = {
     "gender": ("sex", "sukupuoli", "kön"),
     "postal_code": ("postcode", "post code", "zip", "postinumero", "postnro", "postnummer"),
     "life_situation": ("situation", "life situation", "elämäntilanne", "livssituation"),
+    "card_type": ("type", "card type", "kortin tyyppi", "korttityyppi", "tyyppi", "korttyp", "typ"),
     "children_under_18": (
         "children",
         "children under 18",
@@ -142,6 +146,18 @@ _LANGUAGE_WORDS: dict[str, str] = {
     "annat": "other",
     "annan": "other",
 }
+_CARD_TYPE_WORDS: dict[str, str] = {
+    "henkilökohtainen": "personal",
+    "henkilökortti": "personal",
+    "personlig": "personal",
+    "personligt": "personal",
+    "yhteisö": "community",
+    "yhteisökortti": "community",
+    "gemenskap": "community",
+    "gemenskapskort": "community",
+    "sammanslutning": "community",
+}
+_CARD_TYPE_VALUES = [t.value for t in CardType]
 _GENDERS = {word: gender.value for word, gender in _GENDER_WORDS.items()}
 _GENDER_VALUES = [g.value for g in Gender]
 _SITUATIONS = {word: situation.value for word, situation in _SITUATION_WORDS.items()}
@@ -198,15 +214,8 @@ def _postal_code(text: str) -> str:
     return value
 
 
-def parse_row(values: dict[str, str], *, distributor_id: str, branch_id: str | None) -> CardGrant | list[Refusal]:
-    """One row of the form as a grant, or everything wrong with it (fields named, values never echoed)."""
-    problems: list[Refusal] = []
-    for column in COLUMNS:
-        if not values.get(column, "").strip():
-            problems.append(Refusal(column, "missing"))
-    if problems:
-        return problems
-
+def _code_and_date(values: dict[str, str], problems: list[Refusal]) -> tuple[str, date | None]:
+    """The card code and the issue date of a row; what is wrong with them goes to `problems`."""
     card_code = ""
     try:
         card_code = _CARD_CODE.validate_python(values["card_code"])
@@ -217,6 +226,25 @@ def parse_row(values: dict[str, str], *, distributor_id: str, branch_id: str | N
         issued_on = parse_date(values["issued_on"])
     except ValueError:
         problems.append(Refusal("issued_on", "not a date; write it as 3.2.2026 or 2026-02-03"))
+    return card_code, issued_on
+
+
+def parse_row(values: dict[str, str], *, distributor_id: str, branch_id: str | None) -> CardGrant | list[Refusal]:
+    """One row of the form as a grant, or everything wrong with it (fields named, values never echoed)."""
+    problems: list[Refusal] = []
+    card_type_text = values.get("card_type", "").strip()
+    card_type = _enum_value(card_type_text, _CARD_TYPE_WORDS, _CARD_TYPE_VALUES) if card_type_text else "personal"
+    if card_type is None:
+        return [Refusal("card_type", "personal or community (empty: personal)")]
+    if card_type == CardType.COMMUNITY.value:
+        return _community_row(values, distributor_id=distributor_id, branch_id=branch_id)
+    for column in COLUMNS:
+        if not values.get(column, "").strip():
+            problems.append(Refusal(column, "missing"))
+    if problems:
+        return problems
+
+    card_code, issued_on = _code_and_date(values, problems)
     birth_year_text = values["birth_year"].strip()
     if not (birth_year_text.isdigit() and len(birth_year_text) == 4):
         problems.append(Refusal("birth_year", "a four-digit year, e.g. 1980 (never the birth date, §11)"))
@@ -260,4 +288,29 @@ def parse_row(values: dict[str, str], *, distributor_id: str, branch_id: str | N
         issued_on=issued_on,
         branch_id=branch_id,
         children_under_18=children,
+    )
+
+
+def _community_row(values: dict[str, str], *, distributor_id: str, branch_id: str | None) -> CardGrant | list[Refusal]:
+    """A community card's row (§4.3): a code and an issue date; it has no holder, so no holder column is filled."""
+    problems = [
+        Refusal(column, "missing") for column in ("card_code", "issued_on") if not values.get(column, "").strip()
+    ]
+    problems += [
+        Refusal(column, "leave empty: a community card has no holder (§4.3)")
+        for column in (*_HOLDER_FIELDS, "children_under_18")
+        if values.get(column, "").strip()
+    ]
+    if problems:
+        return problems
+    card_code, issued_on = _code_and_date(values, problems)
+    if problems:
+        return problems
+    return CardGrant(
+        card_code=card_code,
+        card_type=CardType.COMMUNITY,
+        distributor_id=distributor_id,
+        holder=None,
+        issued_on=issued_on,
+        branch_id=branch_id,
     )

@@ -31,7 +31,7 @@ def revocation_refusal(card: CardState, wanted: Revocation, today: date) -> Refu
             return None
         return Refusal(
             "reason",
-            f"card {card.card_code} was already revoked on {card.revocation.revoked_on} ({card.revocation.reason})",
+            f"the card was already revoked on {card.revocation.revoked_on} ({card.revocation.reason})",
             RejectionReason.CARD_REVOKED,
         )
     if wanted.revoked_on > today:

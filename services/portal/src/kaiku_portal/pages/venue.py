@@ -306,26 +306,36 @@ async def save_performance(
 # -- venue report ---------------------------------------------------------------------------------
 @router.get("/venue-report")
 async def venue_report_page(request: Request, session: Clerk) -> Response:
-    return render(request, "venue_report.html", "report.title", results=None)
+    return render(request, "venue_report.html", "report.title", **_report_form(None))
+
+
+def _report_form(results: Any, kind: str = "performance") -> dict[str, Any]:
+    return {"results": results, "kinds": KINDS, "values": {"kind": kind if kind in KINDS else "performance"}}
 
 
 @router.post("/venue-report")
 async def upload_venue_report(request: Request, session: Clerk, services: CurrentServices) -> Response:
     form = await checked_form(request)
     upload = form.get("file")
+    kind = field(form, "kind") or "performance"
+    page = _report_form(None, kind)
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return render(
-            request, "venue_report.html", "report.title", status=422, results=None, error_key="upload.no_file"
-        )
+        return render(request, "venue_report.html", "report.title", status=422, error_key="upload.no_file", **page)
     content = await upload.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
-        return render(
-            request, "venue_report.html", "report.title", status=413, results=None, error_key="upload.too_big"
-        )
+        return render(request, "venue_report.html", "report.title", status=413, error_key="upload.too_big", **page)
     try:
-        answer = await services.upload(session.person, "usage", "/v1/imports/redemptions", upload.filename, content)
+        answer = await services.upload(
+            session.person,
+            "usage",
+            "/v1/imports/redemptions",
+            upload.filename,
+            content,
+            {"kind": page["values"]["kind"]},
+        )
     except Rejection as rejection:
         return render(
-            request, "venue_report.html", "report.title", status=rejection.status, results=None, rejection=rejection
+            request, "venue_report.html", "report.title", status=rejection.status, rejection=rejection, **page
         )
-    return render(request, "venue_report.html", "report.title", results=row_results(answer), filename=upload.filename)
+    page["results"] = row_results(answer)
+    return render(request, "venue_report.html", "report.title", filename=upload.filename, **page)

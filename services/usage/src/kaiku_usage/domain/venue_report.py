@@ -103,8 +103,11 @@ def _count(text: str, column: str, maximum: int) -> int:
     return number
 
 
-def parse_line(row: int, values: dict[str, str]) -> ReportLine | RowProblem | SkippedRow:
-    """One report row; never echoes a value it refuses (it might be personal data typed in the wrong cell)."""
+def parse_line(
+    row: int, values: dict[str, str], default_kind: PerformanceKind = PerformanceKind.PERFORMANCE
+) -> ReportLine | RowProblem | SkippedRow:
+    """One report row; never echoes a value it refuses (it might be personal data typed in the wrong cell).
+    `default_kind` is the kind of a row whose `kind` cell (or column) is empty: the uploader's choice."""
     for position, (header, value) in enumerate(values.items(), start=1):
         if contains_identity_code(value):
             # §11: the register never stores an identity code; name the column, never the value
@@ -138,7 +141,7 @@ def parse_line(row: int, values: dict[str, str]) -> ReportLine | RowProblem | Sk
         performed_on = parse_finnish_date(cells.get("date", ""))
     except ValueError:
         return RowProblem(row, "date: not a date (write e.g. 3.2.2020)")
-    kind_text = cells.get("kind", "").strip().lower() or PerformanceKind.PERFORMANCE.value
+    kind_text = cells.get("kind", "").strip().lower() or default_kind.value
     try:
         kind = PerformanceKind(kind_text)
     except ValueError:
