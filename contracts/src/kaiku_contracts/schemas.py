@@ -12,6 +12,7 @@ from typing import Any
 
 from kaiku_contracts.cards import CardIssued, CardRevoked
 from kaiku_contracts.envelope import Event
+from kaiku_contracts.flags import FlagRaised
 from kaiku_contracts.redemptions import (
     AgencyRedemptionSubmission,
     RedemptionAccepted,
@@ -31,6 +32,7 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     RedemptionRejected,
     RegionalStatsUpdated,
     NationalStatsUpdated,
+    FlagRaised,
 )
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"

@@ -20,6 +20,7 @@ class Topics:
     REDEMPTION_OUTCOMES = "kaiku.redemption-outcomes.v1"
     STATS_REGIONAL = "kaiku.stats.regional.v1"
     STATS_NATIONAL = "kaiku.stats.national.v1"
+    FLAGS = "kaiku.flags.v1"
     DEAD_LETTER = "kaiku.dead-letter.v1"
 
 
@@ -30,6 +31,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(Topics.REDEMPTION_OUTCOMES, 4, "agency id"),
     TopicSpec(Topics.STATS_REGIONAL, 1, "{region_id}:{period}", compacted=True),
     TopicSpec(Topics.STATS_NATIONAL, 1, "{period}", compacted=True),
+    TopicSpec(Topics.FLAGS, 4, "region id"),
     TopicSpec(Topics.DEAD_LETTER, 1, "original key"),
 )
 

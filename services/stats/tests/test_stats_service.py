@@ -196,6 +196,28 @@ async def test_two_regions_over_http_and_both_streams_and_duplicates_change_noth
 
         await check_http()
 
+        # the open-data feed: no token, the national office's published figures, cache headers
+        for path, headers in [("/v1/open/national", national), (f"/v1/open/regions/{ra}", national)]:
+            scope_path = path.replace("/v1/open/", "/v1/stats/")
+            r = await http.get(path, params={"period": p})
+            assert r.status_code == 200, r.text
+            assert r.headers["cache-control"].startswith("public, max-age=")
+            opened = r.json()
+            assert opened.pop("licence") == "CC BY 4.0"
+            assert {opened.pop("licence_url"), opened.pop("attribution")} != set()
+            assert opened == await figures_of(scope_path, headers)  # exactly what the national office sees
+            assert opened["holders_by_gender"]["female"] is None
+            again = await http.get(path, params={"period": p}, headers={"If-None-Match": r.headers["etag"]})
+            assert (again.status_code, again.content) == (304, b"")
+        r = await http.get(f"/v1/open/regions/{ra}", params={"period": p, "format": "csv"})
+        assert r.headers["content-type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(r.text)))
+        cells = {(row["figure"], row["group"]): row["value"] for row in rows}
+        assert cells[("redemptions", "")] == "3"
+        assert cells[("holders_by_gender", "female")] == ""  # suppressed
+        assert all(v in ("", "0") or int(v) >= 5 for (f, _), v in cells.items() if f.startswith("holders_by_"))
+        assert (await http.get("/v1/open/national", params={"period": "2026-13"})).status_code == 422
+
         # scopes: nobody reads another's figures
         for path, headers in [
             (f"/v1/stats/regions/{ra}", auth("region_admin", region=rb)),

@@ -24,13 +24,14 @@ from kaiku_stats.domain.facts import (
     periods_touched_by_revocation,
     use_fact,
 )
+from kaiku_stats.watch import watch_cards
 
 DirtyKey = tuple[str, str]
 
 CARDS_CONSUMER = "cards-projection"
 REDEMPTIONS_CONSUMER = "redemptions-projection"
 PROJECTION_CONSUMERS = (CARDS_CONSUMER, REDEMPTIONS_CONSUMER)
-PROJECTION_TABLES = ("card_fact", "card_revocation", "use_fact", "use_cancellation")
+PROJECTION_TABLES = ("card_fact", "card_revocation", "use_fact", "use_cancellation", "flag")
 
 
 async def mark_dirty(conn: asyncpg.Connection, keys: Iterable[DirtyKey]) -> None:
@@ -113,6 +114,8 @@ async def apply_card_events(conn: asyncpg.Connection, batch: Sequence[Delivered[
         for row in rows:
             revoked_on: date = row["revoked_on"]
             dirty |= _scoped([row["region_id"]], periods_touched_by_revocation(revoked_on, row["valid_until"], today))
+    # a use recorded before its card (or before the card's revocation) is judged again now
+    await watch_cards(conn, sorted({*issued, *revoked}))
     await mark_dirty(conn, dirty)
 
 
@@ -134,12 +137,14 @@ async def apply_redemption_events(
             """
             INSERT INTO use_fact (redemption_id, card_code, card_type, venue_id, region_id, card_region_id,
                                   venue_category, performance_id, performance_name, month, kind,
-                                  adult_tickets, child_tickets, channel, cancelled)
+                                  adult_tickets, child_tickets, channel, starts_at, cancelled)
             SELECT t.*, EXISTS (SELECT 1 FROM use_cancellation x WHERE x.redemption_id = t.redemption_id)
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                        $8::text[], $9::text[], $10::text[], $11::text[], $12::int[], $13::int[], $14::text[])
+                        $8::text[], $9::text[], $10::text[], $11::text[], $12::int[], $13::int[], $14::text[],
+                        $15::timestamptz[])
                  AS t(redemption_id, card_code, card_type, venue_id, region_id, card_region_id, venue_category,
-                      performance_id, performance_name, month, kind, adult_tickets, child_tickets, channel)
+                      performance_id, performance_name, month, kind, adult_tickets, child_tickets, channel,
+                      starts_at)
             ON CONFLICT (redemption_id) DO NOTHING
             """,
             [f.redemption_id for f in facts],
@@ -156,7 +161,9 @@ async def apply_redemption_events(
             [f.adult_tickets for f in facts],
             [f.child_tickets for f in facts],
             [f.channel for f in facts],
+            [f.starts_at for f in facts],
         )
+        await watch_cards(conn, sorted({f.card_code for f in facts}))
         for f in facts:
             dirty |= _scoped([f.region_id, f.card_region_id], periods_of_month(f.month))
     if cancelled:

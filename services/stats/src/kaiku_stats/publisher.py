@@ -28,6 +28,7 @@ from datetime import date
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from kaiku_contracts.calendar import helsinki_today
+from kaiku_contracts.flags import FlagRaised, FlagRule
 from kaiku_contracts.stats import NationalStatsUpdated, RegionalStatsUpdated
 from kaiku_contracts.topics import ALL_TOPICS, EVENT_TYPE_HEADER, Topics
 from kaiku_runtime.infra import create_topics
@@ -42,11 +43,14 @@ from kaiku_stats.handlers import mark_dirty
 from kaiku_stats.protected import protected_year
 from kaiku_stats.queries import figures, national_scope, region_scope, regions_with_facts
 from kaiku_stats.settings import StatsSettings
+from kaiku_stats.watch import mark_published, unpublished_flags
 
 log = get_logger(__name__)
 MAX_MARKS = 50_000
 """Marks taken in one round; more wait for the next round."""
-SNAPSHOT_TOPICS = tuple(spec for spec in ALL_TOPICS if spec.name in (Topics.STATS_REGIONAL, Topics.STATS_NATIONAL))
+PUBLISHED_TOPICS = tuple(
+    spec for spec in ALL_TOPICS if spec.name in (Topics.STATS_REGIONAL, Topics.STATS_NATIONAL, Topics.FLAGS)
+)
 
 
 def snapshot_event(
@@ -129,6 +133,39 @@ async def publish_round(pool: asyncpg.Pool, producer: AIOKafkaProducer, k: int, 
     return len(keys)
 
 
+FLAGS_PER_ROUND = 500
+
+
+async def publish_flags(pool: asyncpg.Pool, producer: AIOKafkaProducer) -> int:
+    """Send the flags raised since the last round as `FlagRaised` on kaiku.flags.v1 (keyed by region), then
+    mark them sent. A crash between the two sends them again: the flag_id says it is the same finding."""
+    async with pool.acquire() as conn:
+        rows = await unpublished_flags(conn, FLAGS_PER_ROUND)
+        if not rows:
+            return 0
+        futures = []
+        for row in rows:
+            event = FlagRaised(
+                flag_id=row["flag_id"],
+                rule=FlagRule(row["rule"]),
+                region_id=row["region_id"],
+                card_code=row["card_code"],
+                redemption_ids=list(row["redemption_ids"]),
+                detail=row["detail"],
+            )
+            futures.append(
+                await producer.send(
+                    Topics.FLAGS,
+                    value=event.to_json_bytes(),
+                    key=row["region_id"].encode(),
+                    headers=[(EVENT_TYPE_HEADER, event.event_type.encode())],
+                )
+            )
+        await asyncio.gather(*futures)
+        await mark_published(conn, [row["flag_id"] for row in rows])
+    return len(rows)
+
+
 async def mark_current_periods(pool: asyncpg.Pool, today: date) -> None:
     """`cards_active` of the current periods changes with the date alone (cards expire): republish daily."""
     async with pool.acquire() as conn, conn.transaction():
@@ -140,7 +177,8 @@ async def run_publisher(service: KaikuService) -> None:
     settings = StatsSettings()
     k = settings.stats_suppression_k
     try:
-        await create_topics(settings.kafka_bootstrap, SNAPSHOT_TOPICS)  # compacted (cleanup.policy=compact)
+        # the snapshot topics compacted (cleanup.policy=compact), the flags kept as they come
+        await create_topics(settings.kafka_bootstrap, PUBLISHED_TOPICS)
     except Exception as exc:
         log.warning("snapshot_topics_not_created", error=type(exc).__name__)
     last_day: date | None = None
@@ -159,6 +197,9 @@ async def run_publisher(service: KaikuService) -> None:
             published = await publish_round(service.pool, service.producer, k, today)
             if published:
                 log.info("snapshots_published", count=published)
+            flags = await publish_flags(service.pool, service.producer)
+            if flags:
+                log.info("flags_published", count=flags)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the marks stay; the next round tries again

@@ -21,7 +21,7 @@ from kaiku_runtime.auth import CurrentPrincipal, Principal, Role
 from kaiku_runtime.errors import ApiError
 from kaiku_runtime.service import CurrentService
 
-from kaiku_stats import queries, report
+from kaiku_stats import open_data, queries, report, watch
 from kaiku_stats.domain.facts import NATIONAL
 from kaiku_stats.domain.figures import Figures
 from kaiku_stats.domain.publication import NOT_PUBLISHED, PublishedHolders
@@ -205,3 +205,78 @@ def _check_report_access(principal: Principal, region_id: str | None) -> None:
         raise principal.forbid("read the national annual report")
     if not principal.is_region_admin_of(region_id):
         raise principal.forbid(f"read the annual report of region {region_id}")
+
+
+class OpenFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+
+
+OpenFormatQuery = Annotated[OpenFormat, Query(description="`json` (default) or `csv` (one row per figure and group)")]
+
+
+async def _open_answer(
+    request: Request, pool: asyncpg.Pool, region_id: str, period: str, k: int, fmt: OpenFormat
+) -> Response:
+    """The published figures of the nation (`region_id` NATIONAL) or a region, with cache headers; 304 on a match."""
+    scope = queries.national_scope() if region_id == NATIONAL else queries.region_scope(region_id)
+    async with pool.acquire() as conn:
+        result, holders = await _published_figures(conn, scope, region_id, period, k)
+    where = {"scope": "national"} if region_id == NATIONAL else {"scope": "region", "region_id": region_id}
+    body = open_data.open_body(_view(result, holders, k=k, **where))
+    if fmt is OpenFormat.CSV:
+        content, media = open_data.to_csv(body), "text/csv; charset=utf-8"
+    else:
+        content, media = open_data.json_text(body), "application/json"
+    tag = open_data.etag(content)
+    headers = {
+        "Cache-Control": f"public, max-age={open_data.CACHE_SECONDS}",
+        "ETag": tag,
+        "Access-Control-Allow-Origin": "*",
+        "Vary": "Accept-Encoding",
+    }
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers=headers)
+    return Response(content, media_type=media, headers=headers)
+
+
+@router.get("/open/national", tags=["open data"], summary="Open data (CC BY 4.0): the country's published figures")
+async def open_national(
+    request: Request, service: CurrentService, k: K, period: PeriodQuery, format: OpenFormatQuery = OpenFormat.JSON
+) -> Response:
+    """No token: the figures the national office publishes, holder breakdowns protected (docs/stats.md)."""
+    return await _open_answer(request, service.pool, NATIONAL, period, k, format)
+
+
+@router.get(
+    "/open/regions/{region_id}", tags=["open data"], summary="Open data (CC BY 4.0): a region's published figures"
+)
+async def open_region(
+    request: Request,
+    region_id: EntityId,
+    service: CurrentService,
+    k: K,
+    period: PeriodQuery,
+    format: OpenFormatQuery = OpenFormat.JSON,
+) -> Response:
+    """No token: the figures published for the region, holder breakdowns protected (docs/stats.md)."""
+    return await _open_answer(request, service.pool, region_id, period, k, format)
+
+
+@router.get("/flags", summary="The misuse watch's flags of a region (newest first)")
+async def flags(
+    principal: CurrentPrincipal,
+    service: CurrentService,
+    region_id: Annotated[EntityId | None, Query(description="required for a region_admin (its own region)")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> dict[str, Any]:
+    """National: every region's flags, or one region's; a region admin: its own region's (docs/stats.md)."""
+    if principal.role is Role.REGION_ADMIN:
+        region_id = region_id or principal.region
+        if region_id is None or not principal.is_region_admin_of(region_id):
+            raise principal.forbid(f"read the flags of region {region_id}")
+    elif principal.role is not Role.NATIONAL:
+        raise principal.forbid("read the misuse watch's flags")
+    async with service.pool.acquire() as conn:
+        found = await watch.flags_of(conn, region_id, limit)
+    return {"region_id": region_id, "flags": found}

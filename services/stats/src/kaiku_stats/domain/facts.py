@@ -7,7 +7,7 @@ does not matter (a use may arrive before its card's CardIssued: they meet at rea
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from kaiku_contracts.cards import CardIssued
 from kaiku_contracts.redemptions import TicketRedeemed
@@ -74,6 +74,7 @@ class UseFact:
     adult_tickets: int
     child_tickets: int
     channel: str
+    starts_at: datetime
 
 
 def use_fact(event: TicketRedeemed) -> UseFact:
@@ -92,6 +93,7 @@ def use_fact(event: TicketRedeemed) -> UseFact:
         adult_tickets=event.adult_tickets,
         child_tickets=event.child_tickets,
         channel=event.channel.value,
+        starts_at=event.starts_at,
     )
 
 
