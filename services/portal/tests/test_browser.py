@@ -386,8 +386,13 @@ def test_every_role_does_its_main_task(world: World, page: Page):
 
 # Each role's pages, visited in every language.
 PAGES = {
-    "national": [("/national", "national.title"), ("/accounts", "accounts.title")],
-    "region_admin": [("/region", "region.title"), ("/region/stats", "stats.title"), ("/accounts", "accounts.title")],
+    "national": [("/national", "national.title"), ("/flags", "flags.title"), ("/accounts", "accounts.title")],
+    "region_admin": [
+        ("/region", "region.title"),
+        ("/region/stats", "stats.title"),
+        ("/flags", "flags.title"),
+        ("/accounts", "accounts.title"),
+    ],
     "distributor": [("/cards/new", "grant.title"), ("/cards", "cards.title"), ("/cards/import", "import.title")],
     "venue": [("/box-office", "box.title"), ("/performances", "perf.title"), ("/venue-report", "report.title")],
 }
@@ -459,3 +464,25 @@ def test_every_page_speaks_the_chosen_language_and_passes_axe(world: World, page
                 accessible(page)
                 shoot(page, f"{lang}-{role}-{path.strip('/').replace('/', '-')}")
         sign_out(page)
+
+
+def test_the_public_statistics_page_needs_no_sign_in_and_links_the_open_data(world: World, page: Page):
+    """Seed 001 "Tilastot-sivu": anyone, in three languages; the feed is the open data (CC BY 4.0)."""
+    base = world.portal.url
+    for lang in ("fi", "sv", "en"):
+        page.goto(f"{base}/statistics?lang={lang}")
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        expect(page.locator("h1")).to_have_text(translate(lang, "open.title"))
+        expect(page.locator("#figures")).to_be_visible()
+        expect(page.locator("#licence")).to_contain_text("CC BY 4.0")
+        accessible(page)
+        shoot(page, f"{lang}-public-statistics")
+    page.locator("#region_id").fill(world.region)
+    page.locator("form.inline-form button[type=submit]").click()
+    expect(page.locator("#figures-heading")).to_contain_text(world.region)
+    feed = httpx.get(f"{base}/statistics/feed", params={"region_id": world.region, "format": "json"}, timeout=30)
+    assert feed.status_code == 200
+    assert feed.headers["cache-control"].startswith("public")
+    assert (feed.json()["licence"], feed.json()["region_id"]) == ("CC BY 4.0", world.region)
+    bad = httpx.get(f"{base}/statistics/feed", params={"region_id": "../stats/national"}, timeout=30)
+    assert bad.status_code == 422

@@ -114,6 +114,18 @@ class Services:
         log.warning("upstream_error", service=service, status=response.status_code)
         return Rejection(response.status_code, SERVICE_UNAVAILABLE, f"{service} answered {response.status_code}")
 
+    async def open_data(self, path: str, **params: Any) -> httpx.Response:
+        """Stats' open data (no token: what anyone may read), for the public statistics page and its feed."""
+        url = self.base["stats"].rstrip("/") + path
+        try:
+            response = await self.http.get(url, params={k: v for k, v in params.items() if v is not None})
+        except httpx.HTTPError as exc:
+            log.warning("upstream_unreachable", service="stats", error=type(exc).__name__)
+            raise Rejection(503, SERVICE_UNAVAILABLE, "stats did not answer") from exc
+        if response.status_code >= 400:
+            raise self._rejection("stats", response)
+        return response
+
     async def get(self, person: Person, service: ServiceName, path: str, **params: Any) -> Any:
         return (await self.request(person, service, "GET", path, params=params)).json()
 

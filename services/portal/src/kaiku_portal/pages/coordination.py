@@ -196,7 +196,7 @@ async def edit_venue(request: Request, venue_id: str, session: Coordinator, serv
     return await _region_page(request, session, services, saved=name)
 
 
-def _stats_context(figures: dict[str, Any] | None) -> dict[str, Any]:
+def stats_context(figures: dict[str, Any] | None) -> dict[str, Any]:
     figures = figures or {}
     return {
         "figures": [(key, figures.get(key)) for key in FIGURES],
@@ -235,7 +235,7 @@ async def region_stats(request: Request, session: Coordinator, services: Current
         months=months,
         rejection=rejection,
         has_figures=figures is not None,
-        **_stats_context(figures),
+        **stats_context(figures),
     )
 
 
@@ -260,7 +260,7 @@ async def annual_report(
             months=[],
             rejection=rejection,
             has_figures=False,
-            **_stats_context(None),
+            **stats_context(None),
         )
     filename = report.filename or f"kaikukortti-{session.person.region_id}-{year}.{fmt}"
     return Response(
@@ -286,7 +286,7 @@ async def national(request: Request, session: National, services: CurrentService
         period=period,
         rejection=rejection,
         has_figures=figures is not None,
-        **_stats_context(figures),
+        **stats_context(figures),
     )
 
 
@@ -306,7 +306,7 @@ async def national_report(
     except Rejection as rejection:
         return render(
             request, "national.html", "national.title", status=rejection.status, period=year, has_figures=False,
-            rejection=rejection, **_stats_context(None),
+            rejection=rejection, **stats_context(None),
         )  # fmt: skip
     filename = report.filename or f"kaikukortti-national-{year}.{fmt}"
     return Response(
@@ -340,7 +340,7 @@ def _national_form(request: Request, *, status: int = 200, **context: Any) -> Re
     """The national page's forms (the figures are on the dashboard itself)."""
     context.setdefault("values", {})
     return render(request, "national.html", "national.title", status=status, period=str(current_year()),
-                  has_figures=False, **_stats_context(None), **context)  # fmt: skip
+                  has_figures=False, **stats_context(None), **context)  # fmt: skip
 
 
 @router.post("/national/region-changes")
@@ -375,3 +375,22 @@ async def edit_region(request: Request, session: National, services: CurrentServ
     except Rejection as rejection:
         return _national_form(request, status=rejection.status, rejection=rejection, values=values)
     return _national_form(request, saved=name or region_id)
+
+
+@router.get("/flags")
+async def flags(
+    request: Request,
+    session: Annotated[Session, role(Role.REGION_ADMIN, Role.NATIONAL)],
+    services: CurrentServices,
+    region_id: str = "",
+) -> Response:
+    """The misuse watch's flags: a coordinator's own region; the national office every region or one."""
+    wanted = session.person.region_id if session.person.role is Role.REGION_ADMIN else (region_id.strip() or None)
+    found: list[dict[str, Any]] = []
+    rejection: Rejection | None = None
+    try:
+        found = (await services.get(session.person, "stats", "/v1/flags", region_id=wanted))["flags"]
+    except Rejection as refused:
+        rejection = refused
+    return render(request, "flags.html", "flags.title", flags=found, region_id=wanted or "", rejection=rejection,
+                  status=rejection.status if rejection else 200)  # fmt: skip
