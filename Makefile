@@ -6,7 +6,10 @@ UV := $(VENV)/bin/uv
 PY := $(VENV)/bin/python
 SERVICES := issuance usage stats portal
 
-.PHONY: install system-deps run test lint typecheck pytest schemas bench images up down clean
+.PHONY: help install system-deps run test lint typecheck pytest schemas bench images up down clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 20
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -26,7 +29,7 @@ system-deps:  ## Debian packages the tests need (installed once, only where miss
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	}
 
-run: install  ## the whole platform: broker, databases, migrations, topics, three services
+run: install  ## the whole platform: broker, databases, migrations, topics, the four services
 	$(VENV)/bin/kaiku dev
 
 lint: install
