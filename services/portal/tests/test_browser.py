@@ -370,6 +370,23 @@ def test_every_role_does_its_main_task(world: World, page: Page):
     assert len([row for row in report if row["period"].startswith(f"{year}-")]) == 12
     sign_out(page)
 
+    # -- the venue and the distributor see their own figures ------------------------------------
+    sign_in(page, base, world.users["venue"], PASSWORD, "en")
+    page.goto(f"{base}/venue-stats?period={year}")
+    expect(page.get_by_role("row", name=f"{translate('en', 'figure.redemptions')} 2", exact=True)).to_be_visible()
+    expect(page.locator("#performances")).to_contain_text("En magisk sommarnatt")
+    expect(page.locator("#months-chart-redemptions")).to_be_visible()
+    accessible(page)
+    shoot(page, "en-venue-stats")
+    sign_out(page)
+    sign_in(page, base, world.users["distributor"], PASSWORD, "fi")
+    page.goto(f"{base}/cards/stats?period={year}")
+    expect(page.get_by_role("row", name=f"{translate('fi', 'figure.cards_issued')} 2", exact=True)).to_be_visible()
+    expect(page.locator("#branches")).to_be_visible()
+    accessible(page)
+    shoot(page, "fi-distributor-stats")
+    sign_out(page)
+
     # -- national office: the dashboard ----------------------------------------------------------
     sign_in(page, base, world.users["national"], PASSWORD, "en")
     page.goto(f"{base}/national?period={year}")
@@ -393,8 +410,18 @@ PAGES = {
         ("/flags", "flags.title"),
         ("/accounts", "accounts.title"),
     ],
-    "distributor": [("/cards/new", "grant.title"), ("/cards", "cards.title"), ("/cards/import", "import.title")],
-    "venue": [("/box-office", "box.title"), ("/performances", "perf.title"), ("/venue-report", "report.title")],
+    "distributor": [
+        ("/cards/new", "grant.title"),
+        ("/cards", "cards.title"),
+        ("/cards/import", "import.title"),
+        ("/cards/stats", "own.distributor_title"),
+    ],
+    "venue": [
+        ("/box-office", "box.title"),
+        ("/performances", "perf.title"),
+        ("/venue-report", "report.title"),
+        ("/venue-stats", "own.venue_title"),
+    ],
 }
 
 

@@ -26,7 +26,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from kaiku_portal.accounts import Accounts
 from kaiku_portal.i18n import choose_language
 from kaiku_portal.oidc import STATE_COOKIE, STATE_SECONDS, provider
-from kaiku_portal.pages import coordination, distributor, public, signin, staff, venue
+from kaiku_portal.pages import coordination, distributor, own_stats, public, signin, staff, venue
 from kaiku_portal.pages.distributor import MAX_UPLOAD_BYTES
 from kaiku_portal.settings import PortalSettings
 from kaiku_portal.upstream import Services
@@ -87,7 +87,7 @@ app.add_middleware(
     https_only=settings.cookie_secure,
 )
 app.mount("/static", StaticFiles(directory=STATIC), name="static")
-for module in (signin, distributor, venue, coordination, staff, public):
+for module in (signin, distributor, venue, coordination, staff, public, own_stats):
     app.include_router(module.router)
 
 

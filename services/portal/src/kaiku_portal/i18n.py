@@ -41,6 +41,30 @@ M: dict[str, tuple[str, str, str]] = {
     "nav.region_stats": ("Alueen tilastot", "Regionens statistik", "Region statistics"),
     "nav.accounts": ("Tunnukset", "Konton", "Accounts"),
     "nav.password": ("Vaihda salasana", "Byt lösenord", "Change password"),
+    "nav.own_stats": ("Tilastot", "Statistik", "Statistics"),
+    "own.distributor_title": (
+        "Myöntämiemme korttien tilastot",
+        "Statistik över våra beviljade kort",
+        "Statistics of our cards",
+    ),
+    "own.venue_title": ("Kohteemme tilastot", "Statistik för vårt besöksmål", "Statistics of our venue"),
+    "own.by_branch": (
+        "Myönnetyt kortit toimipisteittäin {period}",
+        "Beviljade kort per verksamhetsställe {period}",
+        "Cards granted by branch, {period}",
+    ),
+    "own.branch": ("Toimipiste", "Verksamhetsställe", "Branch"),
+    "own.no_branch": ("ei toimipistettä", "inget verksamhetsställe", "no branch"),
+    "own.by_performance": (
+        "Käyttö esityksittäin {period}",
+        "Användning per föreställning {period}",
+        "Uses by performance, {period}",
+    ),
+    "own.performance": ("Esitys", "Föreställning", "Performance"),
+    "own.places": ("Kaikukorttipaikat", "Kaikukortplatser", "Card-holder places"),
+    "own.places_used": ("{used} / {limit} käytetty", "{used} / {limit} använda", "{used} of {limit} used"),
+    "own.limit_reached": ("raja täynnä", "gränsen nådd", "limit reached"),
+    "own.no_limit": ("ei rajaa", "ingen gräns", "no limit"),
     "nav.flags": ("Väärinkäyttövahti", "Missbruksbevakning", "Misuse watch"),
     "open.title": ("Kaikukortin tilastot", "Kaikukortets statistik", "Kaikukortti statistics"),
     "open.intro": (
@@ -824,6 +848,11 @@ M: dict[str, tuple[str, str, str]] = {
     "figure.child_tickets": ("Lasten liput", "Barnbiljetter", "Child tickets"),
     "figure.course_places": ("Kurssipaikat", "Kursplatser", "Course places"),
     "figure.distinct_cards_used": ("Käytetyt kortit", "Använda kort", "Cards used"),
+    "figure.uses_of_cards_from_other_regions": (
+        "Muilla alueilla myönnettyjen korttien käytöt",
+        "Användningar av kort beviljade i andra regioner",
+        "Uses of cards granted in other regions",
+    ),
     "figure.usage_rate": ("Käyttöaste", "Användningsgrad", "Usage rate"),
     "figure.holders_by_age_group": (
         "Kortinhaltijat ikäryhmittäin",

@@ -36,11 +36,17 @@ templates.globals["chart_prefixes"] = {
 
 # Each role's pages, in the order of the navigation.
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
-    Role.DISTRIBUTOR: [("/cards/new", "nav.grant"), ("/cards", "nav.cards"), ("/cards/import", "nav.import")],
+    Role.DISTRIBUTOR: [
+        ("/cards/new", "nav.grant"),
+        ("/cards", "nav.cards"),
+        ("/cards/import", "nav.import"),
+        ("/cards/stats", "nav.own_stats"),
+    ],
     Role.VENUE: [
         ("/box-office", "nav.box_office"),
         ("/performances", "nav.performances"),
         ("/venue-report", "nav.venue_report"),
+        ("/venue-stats", "nav.own_stats"),
     ],
     Role.REGION_ADMIN: [
         ("/region", "nav.region"),
