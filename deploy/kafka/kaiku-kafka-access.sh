@@ -36,6 +36,7 @@ TOPICS=(
   "kaiku.redemption-outcomes.v1 4 cleanup.policy=delete,retention.ms=$((30 * DAY_MS))"
   "kaiku.stats.regional.v1 1 cleanup.policy=compact,min.cleanable.dirty.ratio=0.1"
   "kaiku.stats.national.v1 1 cleanup.policy=compact,min.cleanable.dirty.ratio=0.1"
+  "kaiku.flags.v1 4 cleanup.policy=delete,retention.ms=$((365 * DAY_MS))"
   "kaiku.dead-letter.v1 1 cleanup.policy=delete,retention.ms=$((90 * DAY_MS))"
 )
 
@@ -126,6 +127,7 @@ service_acls() {
   allow kaiku-stats Read topic kaiku.redemptions.v1
   allow kaiku-stats Write topic kaiku.stats.regional.v1
   allow kaiku-stats Write topic kaiku.stats.national.v1
+  allow kaiku-stats Write topic kaiku.flags.v1
   allow kaiku-stats Write topic kaiku.dead-letter.v1
   allow kaiku-stats Read group kaiku-stats. prefixed
 
@@ -158,6 +160,7 @@ agency_acls() { # USER
 national_acls() { # USER
   allow "$1" Read topic kaiku.stats.regional.v1
   allow "$1" Read topic kaiku.stats.national.v1
+  allow "$1" Read topic kaiku.flags.v1 # the misuse watch (docs/stats.md)
   allow "$1" Read group "$1" # LITERAL: a prefix national-X would match national-XY's group too
 }
 

@@ -94,10 +94,11 @@ def test_revoking_an_agency_removes_its_credentials_and_exactly_the_grants_it_wa
     assert grants(argv_list, "--remove") == added
 
 
-def test_the_national_office_may_only_read_the_aggregate_streams():
+def test_the_national_office_may_only_read_the_aggregate_streams_and_the_flags():
     assert grants(commands("national", "tilastokeskus", "national-secret-0123456")) == {
         ("national-tilastokeskus", "Read", "topic", Topics.STATS_REGIONAL, "literal"),
         ("national-tilastokeskus", "Read", "topic", Topics.STATS_NATIONAL, "literal"),
+        ("national-tilastokeskus", "Read", "topic", Topics.FLAGS, "literal"),
         ("national-tilastokeskus", "Read", "group", "national-tilastokeskus", "literal"),
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kaiku_contracts.cards import CardEvent
+from kaiku_contracts.flags import FlagRaised
 from kaiku_contracts.redemptions import RedemptionEvent
 from kaiku_contracts.stats import NationalStatsUpdated, RegionalStatsUpdated
 from kaiku_contracts.topics import Topics
@@ -47,6 +48,11 @@ service.document_publisher(
     Topics.STATS_NATIONAL,
     NationalStatsUpdated,
     "Latest figures per `{period}` (compacted; holder breakdowns suppressed), at most ~1/s per key",
+)
+service.document_publisher(
+    Topics.FLAGS,
+    FlagRaised,
+    "The misuse watch's findings, keyed by the region that should look (docs/stats.md \"Misuse watch\")",
 )
 service.add_background(run_publisher)
 app = service.app
