@@ -52,7 +52,7 @@ service.document_publisher(
 service.document_publisher(
     Topics.FLAGS,
     FlagRaised,
-    "The misuse watch's findings, keyed by the region that should look (docs/stats.md \"Misuse watch\")",
+    'The misuse watch\'s findings, keyed by the region that should look (docs/stats.md "Misuse watch")',
 )
 service.add_background(run_publisher)
 app = service.app
