@@ -27,7 +27,7 @@ DAY_MS=86400000
 
 # The topics of kaiku_contracts.topics.ALL_TOPICS (a test keeps the two the same): name, partitions, configs.
 # cards and redemptions are kept for ever: usage's card registry and the stats projections are rebuilt by
-# replaying them from offset 0 (ARCHITECTURE.md pattern 6). The aggregate streams are compacted to the
+# replaying them from offset 0 (docs/architecture.md pattern 6). The aggregate streams are compacted to the
 # latest snapshot per key. Agency traffic and dead letters are kept long enough to investigate.
 TOPICS=(
   "kaiku.cards.v1 4 cleanup.policy=delete,retention.ms=-1"

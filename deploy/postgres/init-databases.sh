@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # First start of the PostgreSQL container: one database and one login role per service
-# (ARCHITECTURE.md "one database per service": no service can even connect to another's database).
+# (docs/architecture.md "one database per service": no service can even connect to another's database).
 set -euo pipefail
 
 for service in issuance usage stats portal; do

@@ -381,7 +381,7 @@ def poison_per_topic(
 async def test_poison_on_every_consumed_topic_is_isolated(
     shared_stack: Stack, report: Report, earlier_ledgers: list[Ledger]
 ) -> None:
-    """INTERFACE.md "A message never stops a consumer": each poison is answered or dead-lettered alone,
+    """docs/contract.md "A message never stops a consumer": each poison is answered or dead-lettered alone,
     every valid message around it is applied exactly once (the reconciler), nothing keeps personal data."""
     started = time.monotonic()
     stack = shared_stack

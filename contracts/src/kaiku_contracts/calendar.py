@@ -1,4 +1,4 @@
-"""Dates are Helsinki dates (INTERFACE.md "Definitions"): the one definition every service and test uses.
+"""Dates are Helsinki dates (docs/contract.md "Definitions"): the one definition every service and test uses.
 
 A card valid until 3.2. works all of that day in Finland; a card granted at 00:30 on 1.3. in Finland is a
 1.3. card; a performance at 23:30 UTC on 31.1. belongs to February.

@@ -11,7 +11,7 @@ from kaiku_contracts.enums import CardType, Gender, LifeSituation, RevocationRea
 from kaiku_contracts.envelope import CardCode, EntityId, Event, described
 
 MAX_CHILDREN_UNDER_18 = 20
-"""The most children and grandchildren under 18 a card may record (INTERFACE.md CardIssued)."""
+"""The most children and grandchildren under 18 a card may record (docs/contract.md CardIssued)."""
 
 MotherTongue = Annotated[
     str,

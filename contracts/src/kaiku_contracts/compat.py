@@ -2,7 +2,7 @@
 
 A change breaks existing consumers when it removes or renames a field, narrows a field's type
 (fewer enum values, fewer alternatives, another type) or adds a new required field.
-Adding optional fields or widening types is allowed (INTERFACE.md: "Add freely").
+Adding optional fields or widening types is allowed (docs/contract.md: "Add freely").
 """
 
 from __future__ import annotations

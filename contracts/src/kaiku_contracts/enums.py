@@ -1,4 +1,4 @@
-"""Closed value sets shared by events and APIs (INTERFACE.md)."""
+"""Closed value sets shared by events and APIs (docs/contract.md)."""
 
 from enum import StrEnum
 
@@ -52,7 +52,7 @@ class VenueCategory(StrEnum):
 
 
 class RejectionReason(StrEnum):
-    """Every error `reason` code of INTERFACE.md "Errors and rejection reasons"."""
+    """Every error `reason` code of docs/contract.md "Errors and rejection reasons"."""
 
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"

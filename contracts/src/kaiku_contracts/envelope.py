@@ -1,4 +1,4 @@
-"""The common envelope every event carries (INTERFACE.md "Kafka")."""
+"""The common envelope every event carries (docs/contract.md "Kafka")."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ CardCode = Annotated[
     BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
     StringConstraints(min_length=1, max_length=20, pattern=described(r"^[A-Z0-9-]+$", "letters A-Z, digits and '-'")),
 ]
-"""A card's code: 1-20 of A-Z, 0-9 and '-', stored upper-case (INTERFACE.md CardIssued)."""
+"""A card's code: 1-20 of A-Z, 0-9 and '-', stored upper-case (docs/contract.md CardIssued)."""
 
 ID_PATTERN = described(r"^[A-Za-z0-9._:-]+$", "letters, digits and . _ : -")
 EntityId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]

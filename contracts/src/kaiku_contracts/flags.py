@@ -1,4 +1,4 @@
-"""The misuse watch's findings on `kaiku.flags.v1` (INTERFACE.md "FlagRaised"), keyed by region id."""
+"""The misuse watch's findings on `kaiku.flags.v1` (docs/contract.md "FlagRaised"), keyed by region id."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Finnish personal identity codes (henkilötunnus) are refused wherever they appear (§11, INTERFACE.md).
+"""Finnish personal identity codes (henkilötunnus) are refused wherever they appear (§11, docs/contract.md).
 
 The register never stores data that directly identifies a person (§11). An identity code typed into
 a card code, an id, a file name or a free-text field would otherwise sit in tables and on topics

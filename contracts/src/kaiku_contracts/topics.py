@@ -1,4 +1,4 @@
-"""Topic names and their shape: the one place they are defined (INTERFACE.md "Kafka")."""
+"""Topic names and their shape: the one place they are defined (docs/contract.md "Kafka")."""
 
 from __future__ import annotations
 

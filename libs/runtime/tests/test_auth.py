@@ -1,4 +1,4 @@
-"""JWT rules of INTERFACE.md "Authentication": 401 for no/bad/expired/`alg: none` tokens, claims per role."""
+"""JWT rules of docs/contract.md "Authentication": 401 for no/bad/expired/`alg: none` tokens, claims per role."""
 
 from __future__ import annotations
 

@@ -201,7 +201,7 @@ def issued(code: str, **fields: Any) -> dict[str, Any]:
 async def test_a_message_that_makes_the_handler_raise_is_dead_lettered_alone(
     runtime_db: str, kafka_bootstrap: str
 ) -> None:
-    """INTERFACE.md "A message never stops a consumer": retried, then isolated; the others are applied once."""
+    """docs/contract.md "A message never stops a consumer": retried, then isolated; the others are applied once."""
     poison_code = unique("POISON")
 
     async def handler(conn: asyncpg.Connection, batch: list[Delivered[CardIssued]]) -> None:
@@ -228,7 +228,7 @@ async def test_a_message_that_makes_the_handler_raise_is_dead_lettered_alone(
     try:
         started = time.monotonic()
         await consumer.apply([record(json.dumps(v).encode(), i, key) for i, v in enumerate(values)])
-        assert time.monotonic() - started < 30  # the partition waits seconds, never longer (INTERFACE.md)
+        assert time.monotonic() - started < 30  # the partition waits seconds, never longer (docs/contract.md)
         await consumer.apply([record(json.dumps(v).encode(), i, key) for i, v in enumerate(values)])  # redelivered
         rows = await pool.fetch("SELECT card_code FROM applied_cards WHERE card_code = ANY($1)", [*goods, poison_code])
     finally:

@@ -1,4 +1,4 @@
-"""No guessable key in production (INTERFACE.md "Authentication"): the rule, and a real service process."""
+"""No guessable key in production (docs/contract.md "Authentication"): the rule, and a real service process."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Transactional outbox under a broker outage: requests succeed while the broker is frozen, the events
 wait in the outbox and go out once it is back: every card's CardIssued exactly once (by event_id),
-in order per card (ARCHITECTURE.md patterns 1 and 4).
+in order per card (docs/architecture.md patterns 1 and 4).
 
 "Stopping" the in-memory broker = freezing it (SIGSTOP/SIGCONT): a killed Tansu loses its topics. The
 test runs its OWN broker and issuance process so the shared broker of the session is never frozen.

@@ -359,7 +359,7 @@ async def test_concurrent_grants_of_one_code_record_one_card(org: Any) -> None:
 
 
 async def test_an_out_of_scope_caller_cannot_tell_whether_a_code_exists(org: Any) -> None:
-    """403 before 404 (INTERFACE.md: issuing distributor, its region_admin, national): same answer either way."""
+    """403 before 404 (docs/contract.md: issuing distributor, its region_admin, national): same answer either way."""
     other = await type(org)(org.http, org, org.bootstrap).setup()  # another region and its distributor
     theirs = (await other.issue(other.card())).json()["card_code"]
     nobodys = unique("E")
@@ -417,7 +417,7 @@ async def test_children_under_18_is_recorded_on_personal_cards_only(org: Any) ->
 
 
 async def test_a_post_never_changes_a_region_or_a_distributor(org: Any) -> None:
-    """INTERFACE.md: the same body answers as the first time, another body is 409; changes go through PATCH."""
+    """docs/contract.md: the same body answers as the first time, another body is 409; changes go through PATCH."""
     region = {"region_id": unique("R"), "name": "Kokeilu", "trial_ends_on": "2027-06-30"}
     first = await org.http.post(f"{org.url}/v1/regions", json=region, headers=org.national)
     assert first.status_code == 201, first.text

@@ -1,4 +1,4 @@
-"""The HTTP edge of issuance (INTERFACE.md): identity codes refused wherever they appear, bodies capped,
+"""The HTTP edge of issuance (docs/contract.md): identity codes refused wherever they appear, bodies capped,
 and the paper-form import cannot be made to exhaust the service. Nothing refused is recorded or logged."""
 
 from __future__ import annotations

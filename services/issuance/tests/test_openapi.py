@@ -1,4 +1,4 @@
-"""The published contract: every INTERFACE.md issuance path is in OpenAPI, with the error body documented,
+"""The published contract: every docs/contract.md issuance path is in OpenAPI, with the error body documented,
 and both card events are in AsyncAPI (generated from the code, never hand-written)."""
 
 from __future__ import annotations

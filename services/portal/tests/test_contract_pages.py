@@ -1,9 +1,9 @@
-"""The pages send what INTERFACE.md says and show its answers in words: the number of children on a
+"""The pages send what docs/contract.md says and show its answers in words: the number of children on a
 personal card, the box office's new refusals, an id already taken (409 `*_exists`) and a rename
 that is asked for first and then goes through `PATCH`.
 
 The services gain these parts of the contract in parallel (issue 11), so here the portal talks to a
-stand-in that answers exactly as INTERFACE.md says and records what it was sent; the browser test
+stand-in that answers exactly as docs/contract.md says and records what it was sent; the browser test
 (test_browser.py) runs the real services.
 """
 
@@ -33,7 +33,7 @@ NEW_REFUSALS = ("holder_not_attending", "too_many_child_tickets", "card_not_yet_
 
 @dataclass
 class StandIn:
-    """The services as INTERFACE.md describes them, recording every write they are sent."""
+    """The services as docs/contract.md describes them, recording every write they are sent."""
 
     writes: list[tuple[str, str, Any]] = field(default_factory=list)
     distributors: dict[str, str] = field(default_factory=lambda: {"D1": "Kirjasto Aalto"})

@@ -1,5 +1,5 @@
 -- A replacement card keeps its holder, who is counted once (with the lost card): holder breakdowns
--- leave out cards that replace another (INTERFACE.md CardIssued.replaces_card_code).
+-- leave out cards that replace another (docs/contract.md CardIssued.replaces_card_code).
 ALTER TABLE card_fact ADD COLUMN replaces_card_code text;
 
 -- The holder breakdowns last sent per snapshot key (region_id '' = country). The protection of a year

@@ -1,4 +1,4 @@
--- The misuse watch (INTERFACE.md "FlagRaised"; docs/stats.md "Misuse watch"): a use's start time,
+-- The misuse watch (docs/contract.md "FlagRaised"; docs/stats.md "Misuse watch"): a use's start time,
 -- which the overlap and week rules need, and the flags raised (by a stable id: a rebuild raises the
 -- same ones). `published` marks what went out on kaiku.flags.v1.
 ALTER TABLE use_fact ADD COLUMN starts_at timestamptz;

@@ -1,4 +1,4 @@
-"""Suppression protects the published figures together (INTERFACE.md): the auditor, the protection, and
+"""Suppression protects the published figures together (docs/contract.md): the auditor, the protection, and
 the published figures of random populations audited with every sum that links them."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The HTTP edge of stats (INTERFACE.md): identity codes in paths, queries and the request id are refused
+"""The HTTP edge of stats (docs/contract.md): identity codes in paths, queries and the request id are refused
 naming the field, also on the open-data paths that take no token; bodies over 64 KiB are 413."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The misuse watch through the real broker: uses and cards on their topics, flags over HTTP and on
-`kaiku.flags.v1` (INTERFACE.md "FlagRaised"), for the roles that may see them."""
+`kaiku.flags.v1` (docs/contract.md "FlagRaised"), for the roles that may see them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Small-cell suppression: no published breakdown lets anyone compute a hidden cell (INTERFACE.md)."""
+"""Small-cell suppression: no published breakdown lets anyone compute a hidden cell (docs/contract.md)."""
 
 from __future__ import annotations
 

@@ -70,9 +70,9 @@ class Scene:
         return self
 
     async def register_agency(self, agency_id: str, key: str | None = None) -> str:
-        """The national office registers the agency with its signing key (INTERFACE.md)."""
+        """The national office registers the agency with its signing key (docs/contract.md)."""
         # a random hex tail now and then holds an identity code's shape (DDMMYY, A-F, ZZZ, a matching check
-        # character), which every text field refuses (INTERFACE.md): draw again, as an agency would
+        # character), which every text field refuses (docs/contract.md): draw again, as an agency would
         while key is None or contains_identity_code(key):
             key = f"{agency_id}-signing-key-" + uuid.uuid4().hex
         r = await self.http.put(

@@ -118,7 +118,7 @@ async def test_a_full_ticket_redeemed_event_is_a_valid_submission(scene: Any) ->
 
 
 async def test_an_agency_speaks_only_for_itself(scene: Any) -> None:
-    """INTERFACE.md "Who may write to the agency topic": fail closed, and nothing is recorded."""
+    """docs/contract.md "Who may write to the agency topic": fail closed, and nothing is recorded."""
     signed, other, keyless = scene.agency, unique("AO"), unique("AK")
     unregistered = unique("AU")
     await scene.list_agencies([other, keyless, unregistered])  # the venue sells through all of them
@@ -243,7 +243,7 @@ async def test_uses_of_one_batch_see_each_other(scene: Any) -> None:
 
 
 async def test_an_identity_code_in_an_agency_message_is_refused_naming_the_field(scene: Any) -> None:
-    """INTERFACE.md: `invalid_request` to the agency naming the field, a dead letter without the value."""
+    """docs/contract.md: `invalid_request` to the agency naming the field, a dead letter without the value."""
     card = scene.card()
     await scene.publish_cards()
     performance = await scene.performance()

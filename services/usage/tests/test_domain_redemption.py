@@ -1,4 +1,4 @@
-"""The ordered decision on a use (INTERFACE.md "Errors and rejection reasons"), as a pure function."""
+"""The ordered decision on a use (docs/contract.md "Errors and rejection reasons"), as a pure function."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The HTTP edge of usage (INTERFACE.md): identity codes refused wherever they appear, bodies capped, and
+"""The HTTP edge of usage (docs/contract.md): identity codes refused wherever they appear, bodies capped, and
 the venue report import cannot be made to exhaust the service. Nothing refused is recorded."""
 
 from __future__ import annotations

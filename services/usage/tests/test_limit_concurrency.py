@@ -36,6 +36,6 @@ async def test_fifty_cards_race_for_five_places_over_http_and_the_agency_topic(s
     published = await scene.published(Topics.REDEMPTIONS, lambda v: v.get("performance_id") == performance, count=LIMIT)
     assert len(published) == LIMIT  # nothing beyond the limit was published
 
-    # the limit is not a quota: child tickets with no adult ticket still go through (§7.2.2, INTERFACE.md)
+    # the limit is not a quota: child tickets with no adult ticket still go through (§7.2.2, docs/contract.md)
     child_only = scene.use(cards[0], performance, adult_tickets=0, child_tickets=2)
     assert (await scene.redeem(child_only)).status_code == 201

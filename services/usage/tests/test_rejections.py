@@ -1,4 +1,4 @@
-"""Every rejection code, provoked once through HTTP and once through the agency topic (INTERFACE.md)."""
+"""Every rejection code, provoked once through HTTP and once through the agency topic (docs/contract.md)."""
 
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ async def test_rejection_over_agency_topic(scene: Any, case: str) -> None:
 
 
 async def test_checks_run_in_interface_order(scene: Any) -> None:
-    """A use breaking several rules gets the first one's reason (INTERFACE.md order)."""
+    """A use breaking several rules gets the first one's reason (docs/contract.md order)."""
     revoked = scene.card(revoked=True)
     await scene.publish_cards()
     course = await scene.performance(kind="course", capacity=12, card_holder_limit=2)

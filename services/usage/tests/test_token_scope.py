@@ -1,4 +1,4 @@
-"""A venue token speaks only for a venue of its own `region` claim (INTERFACE.md "Authentication")."""
+"""A venue token speaks only for a venue of its own `region` claim (docs/contract.md "Authentication")."""
 
 from __future__ import annotations
 

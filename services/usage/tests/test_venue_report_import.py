@@ -13,7 +13,7 @@ from openpyxl import Workbook
 
 pytestmark = pytest.mark.connected
 
-# DOMAIN.md "Recording use": the seeds' example venue report (§9.2), as a venue's Excel saves it (cp1252, ';')
+# docs/rules.md "Recording use": the seeds' example venue report (§9.2), as a venue's Excel saves it (cp1252, ';')
 SECTION_9_2_CSV = (
     "Kortets kod;Biljett för vuxna;Biljett för barn (under 16 år);Föreställningens namn;Datum\r\n"
     "E2251;1;2;Trollkarlen Matti;3.2.2020\r\n"

@@ -1,4 +1,4 @@
-"""JWT bearer authentication shared by every service (INTERFACE.md "Authentication").
+"""JWT bearer authentication shared by every service (docs/contract.md "Authentication").
 
 HS256 with `KAIKU_JWT_SECRET` in development. Production may point the services at an OIDC issuer's
 JWKS (`KAIKU_JWT_JWKS_URL`): its tokens are verified with the issuer's public keys (asymmetric algorithms
@@ -169,7 +169,7 @@ CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
 
 
 def org_in_token_region(principal: Principal, org_region: str | None) -> bool:
-    """Whether a venue or distributor token's `org` belongs to its `region` claim (INTERFACE.md "Authentication").
+    """Whether a venue or distributor token's `org` belongs to its `region` claim (docs/contract.md "Authentication").
 
     `org_region` is the region the service has on record for the organisation (None: not on record, the
     route answers for an unknown one). A token naming another region's venue or distributor is outside

@@ -7,7 +7,7 @@ is decoded here into its contract model; what cannot be decoded goes to `kaiku.d
 with the reason. The decoded events are applied in ONE database transaction together with their
 `processed_events` rows; only after that commit is the Kafka offset committed (manual ack).
 
-No message stops a consumer (INTERFACE.md "A message never stops a consumer"): a batch that fails is
+No message stops a consumer (docs/contract.md "A message never stops a consumer"): a batch that fails is
 tried again a few times, then message by message; the one that still fails is dead-lettered (and
 answered, where the topic has someone to answer) and the rest go on. Only a failure of the database
 or the broker themselves (which no message causes) rewinds to the batch start (nack) until they answer.
@@ -59,7 +59,7 @@ MAX_MESSAGE_BYTES = 1_000_000
 
 RETRY_PAUSES_S = (0.25, 1.0)
 """Pauses between the tries of a failing batch before it is taken apart message by message: with the
-one-by-one pass, a poison message holds its partition for a few seconds, far under the 30 s of INTERFACE.md."""
+one-by-one pass, a poison message holds its partition for a few seconds, far under the 30 s of docs/contract.md."""
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
@@ -185,7 +185,7 @@ def _refusal(
         return None, Refused(record, "not valid JSON", None)
     personal = sorted(set(fields_with_identity_codes(document)))
     if personal:
-        # an identity code is refused wherever it appears (INTERFACE.md); the reason names the field only
+        # an identity code is refused wherever it appears (docs/contract.md); the reason names the field only
         kept, dropped = _kept(document, known)
         reason = "personal data: an identity code in " + ", ".join(f"`{p}`" for p in personal)
         return None, Refused(record, reason, kept, dropped)

@@ -1,10 +1,10 @@
 """The HTTP edge every service shares: what is refused before a route (or authentication) sees a request.
 
 * Bodies over their cap are 413 `payload_too_large`: a JSON body over 64 KiB, an upload over its
-  import's documented cap (INTERFACE.md "Request bodies over 64 KiB ... are refused before they are
+  import's documented cap (docs/contract.md "Request bodies over 64 KiB ... are refused before they are
   read whole"). A `Content-Length` over the cap is refused without reading; a chunked body is counted
   as it streams and refused at the first byte past the cap.
-* Personal identity codes (INTERFACE.md, §11) in the path, the query string, the `X-Request-ID`
+* Personal identity codes (docs/contract.md, §11) in the path, the query string, the `X-Request-ID`
   header, a JSON body, or a multipart upload's file name and text fields are 422 `invalid_request`
   naming the field, never echoing the value (and never logged: this runs before anything logs it).
 * Outside development mode a service with a guessable key refuses to start (`RefuseUnsafeStart`).
@@ -33,7 +33,7 @@ from kaiku_runtime.metrics import REQUEST_ID_HEADER
 from kaiku_runtime.settings import ServiceSettings, startup_refusal
 
 MAX_JSON_BODY_BYTES = 64 * 1024
-"""INTERFACE.md: every request body over 64 KiB is refused (imports have their own cap)."""
+"""docs/contract.md: every request body over 64 KiB is refused (imports have their own cap)."""
 MAX_FORM_FIELD_BYTES = 4096  # a multipart text field scanned for identity codes; longer ones are not ids
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -294,7 +294,7 @@ def _counted(receive: Receive, limit: int, scan: _MultipartScan | None) -> Recei
 
 class RefuseUnsafeStart:
     """ASGI middleware: the lifespan's start fails with one line saying what to set when the configuration
-    would run on a guessable key (INTERFACE.md "Authentication"); uvicorn then exits non-zero."""
+    would run on a guessable key (docs/contract.md "Authentication"); uvicorn then exits non-zero."""
 
     def __init__(self, app: ASGIApp, *, name: str, settings: Callable[[], ServiceSettings]) -> None:
         self.app = app

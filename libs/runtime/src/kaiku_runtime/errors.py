@@ -1,4 +1,7 @@
-"""The one error shape: `{"reason": "<code>", "detail": "<human text>"}` (INTERFACE.md "Errors")."""
+"""The one error shape: `{"reason": "<code>", "detail": "<human text>"}`.
+
+See docs/contract.md "Errors and rejection reasons".
+"""
 
 from __future__ import annotations
 

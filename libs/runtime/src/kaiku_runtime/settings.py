@@ -1,4 +1,4 @@
-"""Service configuration from `KAIKU_*` environment variables (INTERFACE.md "Configuration")."""
+"""Service configuration from `KAIKU_*` environment variables (docs/contract.md "Configuration")."""
 
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def weak_secret(name: str, value: str | None) -> str | None:
 def startup_refusal(settings: ServiceSettings) -> str | None:
     """Why this configuration must not serve requests (one line saying what to set), or None.
 
-    INTERFACE.md "Authentication": outside development mode no service runs on a guessable key.
+    docs/contract.md "Authentication": outside development mode no service runs on a guessable key.
     """
     if settings.dev_mode:
         return None

@@ -30,7 +30,7 @@ from kaiku_runtime.devstack import ServiceProcess, migrations_dir, spawn_service
 from kaiku_runtime.infra import create_topics, docker_engine_answers, free_port, resolve_postgres, run_sync, start_tansu
 from kaiku_runtime.settings import DEV_JWT_SECRET, DEV_MODE_ENV
 
-# The tests run in development mode (INTERFACE.md "Authentication"): services they start and apps they
+# The tests run in development mode (docs/contract.md "Authentication"): services they start and apps they
 # import take the published development secret. A test of the refusal itself removes it from the env.
 os.environ[DEV_MODE_ENV] = "1"
 

@@ -1,4 +1,4 @@
-"""Who may do what in issuance (INTERFACE.md HTTP table): a distributor its own cards, a region admin its
+"""Who may do what in issuance (docs/contract.md HTTP table): a distributor its own cards, a region admin its
 region, the national office everything."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Stored card codes that look like personal identity codes (§11): found, and revoked on request.
 
-Identity codes are refused at every edge now (INTERFACE.md), but a card registered before that may
+Identity codes are refused at every edge now (docs/contract.md), but a card registered before that may
 carry one as its code. `kaiku-issuance identity-codes` lists them for the region to act on, never
 printing the code itself: the card is named by its region, distributor, branch and issue date, which
 is what the distributor needs to find the paper form. With `--revoke` each is revoked as issued in

@@ -1,7 +1,7 @@
 """Command handlers: grant cards (one from the API, thousands from a paper-form import), revoke a card.
 
 Each runs inside the caller's transaction: the card rows and their outbox events commit together
-(ARCHITECTURE.md pattern 1), and the relay publishes them to `kaiku.cards.v1` keyed by card code.
+(docs/architecture.md pattern 1), and the relay publishes them to `kaiku.cards.v1` keyed by card code.
 """
 
 from __future__ import annotations

@@ -211,7 +211,7 @@ M: dict[str, tuple[str, str, str]] = {
         "Begäran kunde inte behandlas. Försök igen om en stund; kontakta stödet om felet kvarstår.",
         "The request could not be handled. Try again in a moment; if it keeps happening, contact support.",
     ),
-    # -- rejection codes in plain words (INTERFACE.md "Errors and rejection reasons") ------------
+    # -- rejection codes in plain words (docs/contract.md "Errors and rejection reasons") ------------
     "reason.unauthenticated": (
         "Istuntosi on vanhentunut. Kirjaudu uudelleen.",
         "Din session har gått ut. Logga in igen.",

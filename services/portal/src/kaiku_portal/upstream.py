@@ -1,7 +1,7 @@
 """Calls to the issuance, usage and stats services, as the signed-in person.
 
 The portal owns no domain data: every page reads and writes through the services' HTTP APIs
-(INTERFACE.md). Each call carries a short-lived JWT whose `sub` is the person's account id, so the
+(docs/contract.md). Each call carries a short-lived JWT whose `sub` is the person's account id, so the
 services record who acted. Refusals come back as `Rejection(reason, detail)`; pages show the
 reason in the person's language, never a stack trace.
 """

@@ -1,4 +1,4 @@
-"""The open-data feed (seed 001 "Tilastot-sivu"; INTERFACE.md `GET /v1/open/...`): the published figures only.
+"""The open-data feed (seed 001 "Tilastot-sivu"; docs/contract.md `GET /v1/open/...`): the published figures only.
 
 Anyone may read it without a token, so it carries exactly what the national office's answers carry
 for the same scope and period: exact counts, holder breakdowns as protected with every other published

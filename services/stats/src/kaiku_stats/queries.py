@@ -36,7 +36,7 @@ class Scope:
 
 
 CARD_REGION = "u.card_region_id"
-"""The issuing region of a used card: always on the use event on kaiku.redemptions.v1 (INTERFACE.md), so the
+"""The issuing region of a used card: always on the use event on kaiku.redemptions.v1 (docs/contract.md), so the
 region and country figures need no join with the card facts and do not depend on the card having arrived."""
 
 
@@ -137,7 +137,7 @@ assert set(_GROUP_COLUMNS) == set(HOLDER_BREAKDOWNS)
 
 HOLDER_CARDS = "c.card_type = 'personal' AND c.replaces_card_code IS NULL"
 """The cards whose holders the breakdowns count: personal cards, except replacements (a replacement keeps
-its holder, who was counted with the lost card: INTERFACE.md CardIssued, docs/stats.md)."""
+its holder, who was counted with the lost card: docs/contract.md CardIssued, docs/stats.md)."""
 
 
 async def holder_breakdowns(conn: asyncpg.Connection, scope: Scope, months: PeriodRange) -> dict[str, dict[str, int]]:

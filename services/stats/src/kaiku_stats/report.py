@@ -3,7 +3,7 @@
 The report is meant to be shown and passed on (the yearly feedback meeting, the national office),
 so its holder breakdowns are always the published ones, protected with every other published table
 (docs/stats.md "Disclosure control"); the monthly use and card figures are counts of
-cards and uses, published as they are (INTERFACE.md: suppression applies to holder breakdowns).
+cards and uses, published as they are (docs/contract.md: suppression applies to holder breakdowns).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "distinct_cards_used",
     "usage_rate",
 )
-"""INTERFACE.md: the annual report CSV columns, in this order."""
+"""docs/contract.md: the annual report CSV columns, in this order."""
 
 BREAKDOWN_TITLES = {
     "holders_by_age_group": "Age group",

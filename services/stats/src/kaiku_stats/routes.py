@@ -1,4 +1,4 @@
-"""HTTP routes of stats (INTERFACE.md), scoped by role.
+"""HTTP routes of stats (docs/contract.md), scoped by role.
 
 A venue sees only its own site, a distributor only its own cards, a region admin only its region
 (exact figures of its own scope); the national office sees everything with holder breakdowns

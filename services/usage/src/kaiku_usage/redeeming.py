@@ -126,7 +126,7 @@ async def _gather(conn: asyncpg.Connection, requests: list[RedemptionRequest]) -
         card_codes,
     )
     # The row locks serialise every use of these performances until this transaction ends: the limit and
-    # the one-adult-ticket rule hold however many clerks and agencies sell at once (ARCHITECTURE.md
+    # the one-adult-ticket rule hold however many clerks and agencies sell at once (docs/architecture.md
     # pattern 7). Taken in id order, so two transactions never wait on each other in a cycle, and after
     # the reads that do not need them, to hold them briefly.
     performance_rows = await conn.fetch(

@@ -1,4 +1,4 @@
-"""HTTP routes of usage (INTERFACE.md): thin, they parse, authorise and call the service layer."""
+"""HTTP routes of usage (docs/contract.md): thin, they parse, authorise and call the service layer."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from kaiku_usage.redeeming import load_card, record_use
 
 
 async def _venue_in_its_region(principal: CurrentPrincipal, service: CurrentService) -> None:
-    """A venue token speaks only for a venue of its own `region` claim (INTERFACE.md "Authentication")."""
+    """A venue token speaks only for a venue of its own `region` claim (docs/contract.md "Authentication")."""
     if principal.role is Role.VENUE and principal.org:
         region = await service.pool.fetchval("SELECT region_id FROM venues WHERE venue_id = $1", principal.org)
         if not org_in_token_region(principal, region):

@@ -1,4 +1,4 @@
--- Transactional outbox (ARCHITECTURE.md pattern 1): written in the business transaction,
+-- Transactional outbox (docs/architecture.md pattern 1): written in the business transaction,
 -- published and deleted by the relay.
 CREATE TABLE IF NOT EXISTS outbox (
     id           bigserial PRIMARY KEY,

@@ -140,7 +140,8 @@ def judge_repeat(grant: CardGrant, recorded: RecordedFingerprints) -> Repeat:
 
 
 def card_exists() -> Refusal:
-    # names the field, never the submitted code (INTERFACE.md "Errors": details never echo a value)
+    # names the field, never the submitted code (docs/contract.md "Errors and rejection reasons": details
+    # never echo a value)
     return Refusal(
         "card_code",
         "this card code is already registered with other details; a lost card is replaced under a new code",

@@ -1,4 +1,4 @@
-"""Revoking a card: lost, misused or issued in error (INTERFACE.md CardRevoked). A lost card is replaced
+"""Revoking a card: lost, misused or issued in error (docs/contract.md CardRevoked). A lost card is replaced
 by granting a new code that names the old one (`replaces_card_code`)."""
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ def card_valid_until(issued_on: date, trial_ends_on: date | None) -> date:
 
 
 def old_enough(birth_year: int, issue_year: int) -> bool:
-    """The holder turns at least 16 in the issue year (§3; INTERFACE.md CardIssued.holder.birth_year)."""
+    """The holder turns at least 16 in the issue year (§3; docs/contract.md CardIssued.holder.birth_year)."""
     return issue_year - birth_year >= MINIMUM_HOLDER_AGE
 
 

@@ -1,4 +1,4 @@
-"""HTTP entrypoints of issuance (INTERFACE.md): thin, they parse, check scope and call the handlers."""
+"""HTTP entrypoints of issuance (docs/contract.md): thin, they parse, check scope and call the handlers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from kaiku_issuance.routes import cards, imports, organisations
 
 
 async def _distributor_in_its_region(principal: CurrentPrincipal, service: CurrentService) -> None:
-    """A distributor token speaks only for a distributor of its own `region` claim (INTERFACE.md "Authentication")."""
+    """A distributor token speaks only for a distributor of its own `region` claim.
+
+    See docs/contract.md "Authentication".
+    """
     if principal.role is Role.DISTRIBUTOR and principal.org:
         region = await service.pool.fetchval(
             "SELECT region_id FROM distributors WHERE distributor_id = $1", principal.org

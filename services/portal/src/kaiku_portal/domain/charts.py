@@ -11,7 +11,7 @@ from typing import Any
 @dataclass(frozen=True, slots=True)
 class Bar:
     label: str
-    value: int | float | None  # None: suppressed cell (1–4 people, INTERFACE.md) or not known
+    value: int | float | None  # None: suppressed cell (1–4 people, docs/contract.md) or not known
     percent: float  # width of the bar, 0–100, relative to the largest value
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from kaiku_contracts.calendar import HELSINKI, helsinki_today  # INTERFACE.md: dates are Helsinki dates
+from kaiku_contracts.calendar import HELSINKI, helsinki_today  # docs/contract.md: dates are Helsinki dates
 
 PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
 

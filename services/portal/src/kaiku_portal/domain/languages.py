@@ -1,4 +1,4 @@
-"""Mother tongues offered on the grant form (INTERFACE.md: an ISO 639-1 code, or `other`).
+"""Mother tongues offered on the grant form (docs/contract.md: an ISO 639-1 code, or `other`).
 
 The most common mother tongues in Finland first; anything else is recorded as `other`, which keeps
 small language groups from singling anyone out in the statistics.

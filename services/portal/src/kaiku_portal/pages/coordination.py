@@ -58,7 +58,7 @@ async def _region_page(
     )
 
 
-# The 409 of a POST whose id another region, distributor or venue already has (INTERFACE.md): the
+# The 409 of a POST whose id another region, distributor or venue already has (docs/contract.md): the
 # portal says so instead of renaming it; a rename goes through the edit action, asked for first.
 ID_TAKEN = {"region_exists", "distributor_exists", "venue_exists"}
 
@@ -360,7 +360,7 @@ async def edit_region(request: Request, session: National, services: CurrentServ
         body["name"] = name
         changes.append(("region.name", name))
     if permanent:
-        body["trial_ends_on"] = None  # INTERFACE.md: null makes the region permanent
+        body["trial_ends_on"] = None  # docs/contract.md: null makes the region permanent
         changes.append(("national.trial_ends_on", translate(lang, "change.permanent")))
     elif trial:
         body["trial_ends_on"] = trial

@@ -15,7 +15,7 @@ from kaiku_portal.web import CurrentServices, render
 
 router = APIRouter()
 REGION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-"""The ids INTERFACE.md allows: anything else never reaches the stats URL (no path tricks from a query)."""
+"""The ids docs/contract.md allows: anything else never reaches the stats URL (no path tricks from a query)."""
 
 
 def _open_path(region_id: str) -> str | None:

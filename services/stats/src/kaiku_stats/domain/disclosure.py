@@ -1,6 +1,6 @@
 """The disclosure auditor: what whoever holds everything published can work out about a suppressed cell.
 
-INTERFACE.md "Suppression protects the published figures together": the published tables are
+docs/contract.md "Suppression protects the published figures together": the published tables are
 linked by sums (months and their year, regions and the nation, a distributor's branches and its
 total, a breakdown's cells and its total). The auditor states everything published as linear
 constraints over the unknown (suppressed or never published) cells, and for every suppressed cell

@@ -83,7 +83,7 @@ class Figures:
         }
 
     def exact(self) -> dict[str, Any]:
-        """For a region admin, distributor or venue reading its own scope (INTERFACE.md: exact figures)."""
+        """For a region admin, distributor or venue reading its own scope (docs/contract.md: exact figures)."""
         out = self._common()
         for name, groups in HOLDER_BREAKDOWNS.items():
             out[name] = full_breakdown(groups, self.holders.get(name, {}))

@@ -1,4 +1,4 @@
-"""Holder background groups of the statistics (§4.2, §4.3, INTERFACE.md "Definitions").
+"""Holder background groups of the statistics (§4.2, §4.3, docs/contract.md "Definitions").
 
 Only anonymous background data exists (§11): birth year, mother tongue, gender, postal code and
 life situation. These functions put a holder in the groups the breakdowns count.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from kaiku_contracts.enums import Gender, LifeSituation
 
 AGE_GROUPS: tuple[str, ...] = ("16-29", "30-44", "45-64", "65+")
-"""INTERFACE.md: age groups 16–29, 30–44, 45–64, 65+ (age in the period's year)."""
+"""docs/contract.md: age groups 16–29, 30–44, 45–64, 65+ (age in the period's year)."""
 
 MOTHER_TONGUE_GROUPS: tuple[str, ...] = ("finnish", "swedish", "sami", "foreign")
 """Statistics Finland's language grouping: the domestic languages Finnish, Swedish and Sámi, and

@@ -1,4 +1,4 @@
-"""The misuse watch's rules (seed 001: the region's coordinator follows the uses; INTERFACE.md "FlagRaised").
+"""The misuse watch's rules (seed 001: the region's coordinator follows the uses; docs/contract.md "FlagRaised").
 
 Pure functions over one card's accepted uses and what is known of the card. Each finding has an id
 made from the rule and what it is about (the uses, or the card and the week), so the same finding is
@@ -21,7 +21,7 @@ from kaiku_contracts.calendar import HELSINKI, helsinki_date
 from kaiku_contracts.flags import FlagRule
 
 OVERLAP = timedelta(hours=2)
-"""Two uses of one card at different venues whose performances start less than this apart (INTERFACE.md)."""
+"""Two uses of one card at different venues whose performances start less than this apart (docs/contract.md)."""
 DEFAULT_USES_PER_WEEK = 7
 """More uses than this of one card in one week (Monday to Sunday, Helsinki) raise a flag: more than one a
 day on average is unusual for one holder (KAIKU_STATS_FLAG_USES_PER_WEEK)."""

@@ -1,4 +1,4 @@
-"""Periods of the statistics: `YYYY` and `YYYY-MM` in Europe/Helsinki time (INTERFACE.md "Definitions")."""
+"""Periods of the statistics: `YYYY` and `YYYY-MM` in Europe/Helsinki time (docs/contract.md "Definitions")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Suppression over the linked tables of a year (INTERFACE.md "Suppression protects the published figures together").
+"""Suppression over the linked tables of a year.
+
+What it guarantees: docs/contract.md "Suppression protects the published figures together".
 
 One holder breakdown of one year is published for the nation and every region, for the year and
 each of its months: a three-way table (place × period × group) whose margins are published too

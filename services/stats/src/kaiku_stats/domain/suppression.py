@@ -1,4 +1,4 @@
-"""Small-cell suppression of published holder breakdowns (INTERFACE.md "Definitions", §11).
+"""Small-cell suppression of published holder breakdowns (docs/contract.md "Definitions", §11).
 
 No holder may be singled out from a published figure. Primary suppression hides cells of 1 to k-1
 people. Secondary suppression then hides the next-smallest non-zero cells while the hidden cells

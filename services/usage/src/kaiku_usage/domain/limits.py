@@ -84,7 +84,7 @@ def minimum_card_holder_limit(capacity: int, kind: PerformanceKind, *, guest_pro
             )
         )
     if not candidates:
-        # §7.2.2: "not lower than five per cent of the tickets" (rounded up: INTERFACE.md)
+        # §7.2.2: "not lower than five per cent of the tickets" (rounded up: docs/contract.md)
         candidates.append(
             LimitMinimum(
                 math.ceil(capacity * GENERAL_SHARE_PERCENT / 100),

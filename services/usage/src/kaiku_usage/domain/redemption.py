@@ -1,4 +1,4 @@
-"""The one decision on a use of a card: the ordered checks of INTERFACE.md, shared by every path.
+"""The one decision on a use of a card: the ordered checks of docs/contract.md, shared by every path.
 
 The HTTP route, the agency topic's consumer and the venue report import all gather the same facts
 (under the performance's row lock) and ask `decide`; it returns the accepted use or the first
@@ -18,7 +18,7 @@ from kaiku_contracts.enums import CardType, Channel, RedemptionKind, RejectionRe
 from kaiku_usage.domain.limits import PerformanceKind
 
 BOOKING_OPENS_MIN_DAYS = 30
-"""§8.2: booking may be limited to open "one month before" at the earliest, never later (INTERFACE.md: 30 days)."""
+"""§8.2: booking may be limited to open "one month before" at the earliest, never later (docs/contract.md: 30 days)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +111,7 @@ def decide(
     group_known: bool,
     now: datetime,
 ) -> Decision:
-    """The first rule the use breaks, in INTERFACE.md's order, or the accepted use.
+    """The first rule the use breaks, in docs/contract.md's order, or the accepted use.
 
     `so_far` is the card's accepted uses at this performance; `group_known` whether the request's
     `group_id` names an accepted community-card use at this performance.
@@ -195,7 +195,7 @@ def decide(
 
 
 def _channel_problem(request: RedemptionRequest, performance: Performance, now: datetime) -> Rejected | None:
-    """§8.1: every channel but web shops; `agency` is the agencies' channel and theirs only (INTERFACE.md)."""
+    """§8.1: every channel but web shops; `agency` is the agencies' channel and theirs only (docs/contract.md)."""
     if request.channel is Channel.WEB_SHOP:
         return Rejected(RejectionReason.CHANNEL_NOT_ALLOWED, "card tickets are not sold in web shops (§8.1)")
     from_agency = request.agency_id is not None

@@ -1,4 +1,4 @@
-"""Agency signatures on Kafka messages (INTERFACE.md "Who may write to the agency topic").
+"""Agency signatures on Kafka messages (docs/contract.md "Who may write to the agency topic").
 
 Kafka does not tell a consumer who produced a message, so every agency proves its `agency_id`: the
 header `signature` carries the lower-case hex HMAC-SHA256 of the message's raw value bytes made with

@@ -1,4 +1,4 @@
-"""Agency submissions that cannot be read: whom to tell (INTERFACE.md: one outcome per agency submission)."""
+"""Agency submissions that cannot be read: whom to tell (docs/contract.md: one outcome per agency submission)."""
 
 from __future__ import annotations
 
