@@ -61,7 +61,7 @@ class Services:
 
     async def request(
         self,
-        person: Person,
+        person: Person | None,
         service: ServiceName,
         method: str,
         path: str,
@@ -89,9 +89,10 @@ class Services:
             raise self._rejection(service, response)
         return response
 
-    def _headers(self, person: Person) -> dict[str, str]:
-        """The person's token, and the page request's correlation id so the services' logs line up with ours."""
-        headers = {"Authorization": f"Bearer {self.token(person)}"}
+    def _headers(self, person: Person | None) -> dict[str, str]:
+        """The person's token (none for what anyone may read), and the page request's correlation id so the
+        services' logs line up with ours."""
+        headers = {"Authorization": f"Bearer {self.token(person)}"} if person is not None else {}
         request_id = current_request_id()
         if request_id is not None:
             headers[REQUEST_ID_HEADER] = request_id
@@ -116,15 +117,7 @@ class Services:
 
     async def open_data(self, path: str, **params: Any) -> httpx.Response:
         """Stats' open data (no token: what anyone may read), for the public statistics page and its feed."""
-        url = self.base["stats"].rstrip("/") + path
-        try:
-            response = await self.http.get(url, params={k: v for k, v in params.items() if v is not None})
-        except httpx.HTTPError as exc:
-            log.warning("upstream_unreachable", service="stats", error=type(exc).__name__)
-            raise Rejection(503, SERVICE_UNAVAILABLE, "stats did not answer") from exc
-        if response.status_code >= 400:
-            raise self._rejection("stats", response)
-        return response
+        return await self.request(None, "stats", "GET", path, params=params)
 
     async def get(self, person: Person, service: ServiceName, path: str, **params: Any) -> Any:
         return (await self.request(person, service, "GET", path, params=params)).json()

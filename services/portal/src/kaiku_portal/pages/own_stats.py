@@ -36,7 +36,7 @@ async def _by_month(services: Services, person: Person, path: str, year: str, co
 
 
 async def _own_page(
-    request: Request, services: Services, person: Person, *, path: str, period: str, template: str, title: str,
+    request: Request, services: Services, person: Person, *, path: str, period: str, title: str,
     figure_keys: tuple[str, ...], monthly_columns: tuple[str, ...], **context: Any,
 ) -> Response:  # fmt: skip
     period = period if valid_period(period) else str(current_year())
@@ -51,7 +51,7 @@ async def _own_page(
         rejection = refused
     shown = figures or {}
     return render(
-        request, template, title, status=rejection.status if rejection else 200, period=period, year=year,
+        request, "own_stats.html", title, status=rejection.status if rejection else 200, period=period, year=year,
         rejection=rejection, has_figures=figures is not None, months=months,
         figures=[(key, shown.get(key)) for key in figure_keys], usage_rate=shown.get("usage_rate"), charts=[],
         answer=shown, **context,
@@ -65,7 +65,7 @@ async def distributor_stats(
     """Cards granted by month, cards valid, the uses of the distributor's cards, per branch."""
     path = f"/v1/stats/distributors/{session.person.org_id}"
     return await _own_page(
-        request, services, session.person, path=path, period=period, template="own_stats.html",
+        request, services, session.person, path=path, period=period,
         title="own.distributor_title", figure_keys=DISTRIBUTOR_FIGURES,
         monthly_columns=("cards_issued", "redemptions"), rows="branches", action="/cards/stats",
     )  # fmt: skip
@@ -84,7 +84,7 @@ async def venue_stats(
         limits = {}  # the uses still show; the places need usage's listing
     path = f"/v1/stats/venues/{session.person.org_id}"
     return await _own_page(
-        request, services, session.person, path=path, period=period, template="own_stats.html",
+        request, services, session.person, path=path, period=period,
         title="own.venue_title", figure_keys=VENUE_FIGURES, monthly_columns=("redemptions",),
         rows="performances", limits=limits, action="/venue-stats", show_rate=False,
     )  # fmt: skip

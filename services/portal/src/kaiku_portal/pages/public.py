@@ -18,11 +18,13 @@ REGION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 """The ids docs/contract.md allows: anything else never reaches the stats URL (no path tricks from a query)."""
 
 
-def _open_path(region_id: str) -> str | None:
-    """The feed's path for the whole country ("") or a region; None for something that is not a region id."""
+def _open_path(region_id: str) -> str:
+    """The feed's path for the whole country ("") or a region; refused for something that is not a region id."""
     if not region_id:
         return "/v1/open/national"
-    return f"/v1/open/regions/{region_id}" if REGION_ID.fullmatch(region_id) else None
+    if not REGION_ID.fullmatch(region_id):
+        raise Rejection(422, "invalid_request", "region_id: letters, digits and . _ : -")
+    return f"/v1/open/regions/{region_id}"
 
 
 @router.get("/statistics")
@@ -30,13 +32,10 @@ async def statistics(request: Request, services: CurrentServices, period: str = 
     """The country's (or a region's) published figures for a year or a month; anyone may read them."""
     period = period if valid_period(period) else str(current_year())
     region_id = region_id.strip()
-    path = _open_path(region_id)
     figures: dict[str, Any] | None = None
     rejection: Rejection | None = None
     try:
-        if path is None:
-            raise Rejection(422, "invalid_request", "region_id: letters, digits and . _ : -")
-        figures = (await services.open_data(path, period=period)).json()
+        figures = (await services.open_data(_open_path(region_id), period=period)).json()
     except Rejection as refused:
         rejection = refused
     return render(
@@ -57,17 +56,12 @@ async def feed(services: CurrentServices, period: str = "", region_id: str = "",
     """The open-data feed through the portal (stats itself need not be reachable from outside)."""
     period = period if valid_period(period) else str(current_year())
     region_id = region_id.strip()
-    path = _open_path(region_id)
     fmt = "csv" if format == "csv" else "json"
     try:
-        if path is None:
-            raise Rejection(422, "invalid_request", "region_id: letters, digits and . _ : -")
-        answer = await services.open_data(path, period=period, format=fmt)
+        answer = await services.open_data(_open_path(region_id), period=period, format=fmt)
     except Rejection as rejection:
         return Response(rejection.detail, status_code=rejection.status, media_type="text/plain; charset=utf-8")
     headers = {name: answer.headers[name] for name in ("cache-control", "etag") if name in answer.headers}
     if fmt == "csv":
-        headers["Content-Disposition"] = (
-            f'attachment; filename="kaikukortti-{region_id.strip() or "national"}-{period}.csv"'
-        )
+        headers["Content-Disposition"] = f'attachment; filename="kaikukortti-{region_id or "national"}-{period}.csv"'
     return Response(answer.content, media_type=answer.headers.get("content-type"), headers=headers)
