@@ -16,7 +16,7 @@ $(UV):
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check "uv>=0.5"
 
-$(VENV)/.installed: $(UV) pyproject.toml uv.lock contracts/pyproject.toml libs/runtime/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+$(VENV)/.installed: $(UV) pyproject.toml uv.lock contracts/pyproject.toml libs/runtime/pyproject.toml libs/devkit/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --all-packages --frozen --python $(PY)
 	@touch $@
 
@@ -37,7 +37,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy -p kaiku_contracts -p kaiku_runtime -p kaiku_issuance -p kaiku_usage -p kaiku_stats -p kaiku_portal
+	$(VENV)/bin/mypy -p kaiku_contracts -p kaiku_runtime -p kaiku_devkit -p kaiku_issuance -p kaiku_usage -p kaiku_stats -p kaiku_portal
 
 pytest: install
 	$(VENV)/bin/pytest -q
@@ -51,7 +51,7 @@ bench: install  ## benchmarks: figures printed and written to bench/RESULTS.md
 	$(PY) -m bench
 
 images:  ## build the four service images (needs a Docker engine)
-	for s in issuance usage stats portal; do docker build -f services/$$s/Dockerfile -t kaiku-$$s:dev . || exit 1; done
+	for s in issuance usage stats portal; do docker build --build-arg SERVICE=$$s -t kaiku-$$s:dev . || exit 1; done
 
 up:  ## production-like stack in Docker (needs a Docker engine)
 	docker compose -f deploy/compose.yaml up -d --build

@@ -55,7 +55,7 @@ NOTES = """\
 - Stats raw limit (bench_projection_limit.py): raw getmany + `json.loads` + the same kind of batched
   statements (event-id claim in `processed_events`, fact upsert with `unnest`, dirty keys) in one
   transaction per batch of 500, against the service's own consumer path on the same events.
-- Raw limits: usage's raw figure runs `kaiku_usage.redeeming.redeem` (the endpoint's own statements) in
+- Raw limits: usage's raw figure runs `kaiku_usage.service.redemptions.redeem` (the endpoint's own statements) in
   one transaction per use through asyncpg, 32 concurrent; the agency raw figure is aiokafka consume +
   produce of one outcome per submission without decoding, rules or database.
 """

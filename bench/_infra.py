@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
-from kaiku_runtime.db import apply_migrations, ensure_database, with_database
-from kaiku_runtime.devstack import ServiceProcess, migrations_dir, spawn_service, stop_services, wait_ready
-from kaiku_runtime.infra import create_topics, free_port, resolve_postgres, run_sync, start_tansu
+from kaiku_devkit.devstack import ServiceProcess, spawn_service, stop_services, wait_ready
+from kaiku_devkit.infra import free_port, resolve_postgres, run_sync, start_tansu
+from kaiku_runtime.db import apply_migrations, ensure_database, migrations_dir, with_database
 from kaiku_runtime.settings import DEV_JWT_SECRET
+from kaiku_runtime.topics import create_topics
 
 
 @dataclass

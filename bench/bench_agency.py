@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from kaiku_contracts.topics import Topics
-from kaiku_runtime.testing import auth
+from kaiku_devkit.testing import auth
 from kaiku_usage.domain.signatures import SIGNATURE_HEADER, sign
 
 from bench._infra import bench_stack

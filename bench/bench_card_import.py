@@ -22,11 +22,12 @@ from pathlib import Path
 import asyncpg
 import httpx
 from kaiku_contracts.calendar import helsinki_today
+from kaiku_devkit.devstack import spawn_service, stop_services, wait_ready
+from kaiku_devkit.infra import free_port, resolve_postgres, start_tansu
 from kaiku_runtime.auth import Role, issue_token
 from kaiku_runtime.db import ensure_database, with_database
-from kaiku_runtime.devstack import spawn_service, stop_services, wait_ready
-from kaiku_runtime.infra import create_topics, free_port, resolve_postgres, start_tansu
 from kaiku_runtime.settings import DEV_JWT_SECRET
+from kaiku_runtime.topics import create_topics
 
 HEADER = "card_code,issued_on,birth_year,mother_tongue,gender,postal_code,life_situation"
 

@@ -4,7 +4,7 @@ Both read the redemptions topic of the generated stream (bench_stats_projection'
 producer, on the same broker: embedded Tansu, or KAIKU_KAFKA_BOOTSTRAP) and compute, per venue region
 and Helsinki month of the performance's start, the uses (TicketRedeemed minus RedemptionCancelled):
 
-- stats projection: `kaiku_stats.rebuild.rebuild` (the service's consumer path into PostgreSQL: decode,
+- stats projection: `kaiku_stats.service.rebuild.rebuild` (the service's consumer path into PostgreSQL: decode,
   de-duplication by event_id, the use facts), batches of 500 like the live service; the count is then
   read from `use_fact`;
 - Quix Streams: an Application with a consumer group from the earliest offset; a stateful step keyed
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from kaiku_stats.rebuild import rebuild
+from kaiku_stats.service.rebuild import rebuild
 
 from bench.bench_stats_projection import drop_database, fresh_database, generate, infrastructure, produce_stream
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from kaiku_stats.rebuild import rebuild
+from kaiku_stats.service.rebuild import rebuild
 
 from bench.bench_stats_projection import drop_database, fresh_database, generate, infrastructure, produce_stream
 

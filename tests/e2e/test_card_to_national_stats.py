@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from kaiku_runtime.testing import ServiceRunner, auth, read_topic, unique, wait_until
+from kaiku_devkit.testing import ServiceRunner, auth, read_topic, unique, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.connected]
 

@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from kaiku_runtime.infra import run_sync
-from kaiku_runtime.testing import Databases
+from kaiku_devkit.infra import run_sync
+from kaiku_devkit.testing import Databases
 
 sys.path.insert(0, str(Path(__file__).parent))  # the scenarios import `faultkit` (tests use importlib mode)
 

@@ -18,7 +18,7 @@ from faultkit.reconcile import POISON_KEY, Reconciler, Report, converge, read_al
 from faultkit.stack import Stack
 from faultkit.traffic import ACCEPTED, Client, Ledger, Load, Use, World, pairs
 from kaiku_contracts.topics import Topics
-from kaiku_runtime.testing import unique
+from kaiku_devkit.testing import unique
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e, pytest.mark.timeout(300)]
 

@@ -14,7 +14,7 @@ from faultkit.postgres import PrivatePostgres
 from faultkit.reconcile import Reconciler, Report
 from faultkit.stack import Stack
 from faultkit.traffic import ACCEPTED, Client, Ledger, Load
-from kaiku_runtime.testing import Databases
+from kaiku_devkit.testing import Databases
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e, pytest.mark.timeout(360)]
 

@@ -16,10 +16,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from jwt.algorithms import RSAAlgorithm
+from kaiku_devkit.testing import ServiceRunner
 from kaiku_runtime.auth import CurrentPrincipal, Role, issue_token
 from kaiku_runtime.errors import install_error_handlers
 from kaiku_runtime.settings import DEV_JWT_SECRET, ServiceSettings
-from kaiku_runtime.testing import ServiceRunner
 
 pytestmark = pytest.mark.connected
 ISSUER = "https://idp.example.fi/realms/kaiku"

@@ -10,12 +10,12 @@ import httpx
 import pytest
 from fastapi import FastAPI, File, Form, UploadFile
 from kaiku_contracts.identity_codes import is_identity_code
+from kaiku_devkit.testing import auth
 from kaiku_runtime.auth import CurrentPrincipal
 from kaiku_runtime.edge import MAX_JSON_BODY_BYTES, HttpEdge, url_fields_with_identity_codes
 from kaiku_runtime.errors import install_error_handlers
 from kaiku_runtime.metrics import install_http_metrics, request_id_from
 from kaiku_runtime.settings import ServiceSettings
-from kaiku_runtime.testing import auth
 from pydantic import BaseModel
 
 pytestmark = pytest.mark.unit

@@ -18,10 +18,10 @@ from faststream.kafka.parser import AioKafkaBatchParser
 from kaiku_contracts.cards import CardEvent, CardIssued, CardRevoked
 from kaiku_contracts.enums import RevocationReason
 from kaiku_contracts.topics import Topics, TopicSpec
+from kaiku_devkit.testing import Databases, read_topic, unique
 from kaiku_runtime.consumer import BatchConsumer, DeadLetters, Delivered, _raw_records
-from kaiku_runtime.infra import create_topics
 from kaiku_runtime.outbox import OutboxRelay, enqueue
-from kaiku_runtime.testing import Databases, read_topic, unique
+from kaiku_runtime.topics import create_topics
 from pydantic import TypeAdapter
 
 pytestmark = pytest.mark.connected

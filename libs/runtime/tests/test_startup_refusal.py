@@ -10,10 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from kaiku_runtime.devstack import spawn_service, stop_services
-from kaiku_runtime.infra import free_port
+from kaiku_devkit.devstack import spawn_service, stop_services
+from kaiku_devkit.infra import free_port
+from kaiku_devkit.testing import Databases, ServiceRunner
 from kaiku_runtime.settings import DEV_JWT_SECRET, DEV_MODE_ENV, ServiceSettings, startup_refusal, weak_secret
-from kaiku_runtime.testing import Databases, ServiceRunner
 
 STRONG = secrets.token_hex(32)
 EXAMPLE_ENV = Path(__file__).resolve().parents[3] / "deploy" / "example.env"

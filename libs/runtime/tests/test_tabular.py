@@ -5,6 +5,7 @@ import time
 from datetime import date
 
 import pytest
+from kaiku_devkit.testing import xlsx
 from kaiku_runtime.tabular import (
     MAX_COLUMNS,
     MAX_UNCOMPRESSED_BYTES,
@@ -15,7 +16,6 @@ from kaiku_runtime.tabular import (
     read_rows,
     read_table,
 )
-from kaiku_runtime.testing import xlsx
 from openpyxl import Workbook
 
 pytestmark = pytest.mark.unit

@@ -14,8 +14,8 @@ import asyncpg
 import httpx
 import pytest
 from kaiku_contracts.topics import Topics
-from kaiku_runtime.devstack import ServiceProcess
-from kaiku_runtime.testing import ServiceRunner, auth, read_topic, unique
+from kaiku_devkit.devstack import ServiceProcess
+from kaiku_devkit.testing import ServiceRunner, auth, read_topic, unique
 
 HOLDER: dict[str, Any] = {
     "birth_year": 1980,

@@ -20,10 +20,11 @@ import asyncpg
 import httpx
 import pytest
 from kaiku_contracts.topics import Topics
-from kaiku_runtime.devstack import ServiceProcess, spawn_service, stop_services, wait_ready
-from kaiku_runtime.infra import Tansu, create_topics, free_port, start_tansu
+from kaiku_devkit.devstack import ServiceProcess, spawn_service, stop_services, wait_ready
+from kaiku_devkit.infra import Tansu, free_port, start_tansu
+from kaiku_devkit.testing import Databases, auth, read_topic, unique
 from kaiku_runtime.settings import DEV_JWT_SECRET
-from kaiku_runtime.testing import Databases, auth, read_topic, unique
+from kaiku_runtime.topics import create_topics
 
 pytestmark = [pytest.mark.connected, pytest.mark.faults]
 

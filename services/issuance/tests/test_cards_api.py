@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from kaiku_contracts.calendar import helsinki_today
+from kaiku_devkit.testing import auth, unique
 from kaiku_issuance.domain.validity import add_months
-from kaiku_runtime.testing import auth, unique
 
 pytestmark = pytest.mark.connected
 

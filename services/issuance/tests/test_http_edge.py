@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from kaiku_contracts.identity_codes import is_identity_code
-from kaiku_issuance.paper_import import MAX_ROWS
-from kaiku_issuance.routes.imports import MAX_FILE_BYTES
+from kaiku_devkit.testing import IDENTITY_CODE, unique, xlsx
+from kaiku_devkit.testing import assert_identity_code_refused as assert_refused
+from kaiku_issuance.entrypoints.http.imports import MAX_FILE_BYTES
+from kaiku_issuance.service.paper_import import MAX_ROWS
 from kaiku_runtime.edge import MAX_JSON_BODY_BYTES
 from kaiku_runtime.tabular import MAX_UNCOMPRESSED_BYTES
-from kaiku_runtime.testing import IDENTITY_CODE, unique, xlsx
-from kaiku_runtime.testing import assert_identity_code_refused as assert_refused
 
 pytestmark = pytest.mark.connected
 CODE = IDENTITY_CODE

@@ -22,7 +22,7 @@ def an_identity_code() -> str:
 
 async def kaiku_issuance(database_url: str, *args: str) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "kaiku_issuance.cli", "identity-codes", "--database-url", database_url, *args,
+        sys.executable, "-m", "kaiku_issuance.entrypoints.cli", "identity-codes", "--database-url", database_url, *args,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
     out, _ = await proc.communicate()

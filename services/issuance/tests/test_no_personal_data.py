@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from kaiku_contracts.topics import Topics
-from kaiku_runtime.testing import read_topic, unique
+from kaiku_devkit.testing import read_topic, unique
 
 pytestmark = pytest.mark.connected
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from kaiku_contracts.calendar import helsinki_today
-from kaiku_runtime.testing import auth, unique
+from kaiku_devkit.testing import auth, unique
 
 pytestmark = pytest.mark.connected
 

@@ -9,10 +9,11 @@ import sys
 
 import asyncpg
 import pytest
-from kaiku_portal.accounts import AccountError, Accounts
+from kaiku_devkit.testing import Databases
+from kaiku_portal.domain.accounts import AccountError
+from kaiku_portal.service.accounts import Accounts
 from kaiku_runtime.auth import Role
 from kaiku_runtime.db import create_pool
-from kaiku_runtime.testing import Databases
 
 pytestmark = pytest.mark.connected
 PASSWORD = "correct horse battery"
@@ -116,7 +117,7 @@ async def test_an_organisation_account_is_bound_to_the_person_at_the_provider_no
 
 def test_add_user_cli_creates_an_account_without_the_password_on_the_command_line(databases: Databases):
     url = databases.new("portal")
-    cli = [sys.executable, "-c", "from kaiku_portal.cli import main; main()"]
+    cli = [sys.executable, "-c", "from kaiku_portal.entrypoints.cli import main; main()"]
     env = {**os.environ, "KAIKU_DATABASE_URL": url}
     done = subprocess.run(
         [*cli, "add-user", "--username", "liisa.distributor", "--role", "distributor", "--region", "R1", "--org", "D1",

@@ -29,11 +29,11 @@ import oidc_provider_mock
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from kaiku_contracts.calendar import HELSINKI, helsinki_today
+from kaiku_devkit.devstack import ServiceProcess
+from kaiku_devkit.testing import ServiceRunner, unique
 from kaiku_issuance.domain.validity import card_valid_until
 from kaiku_portal.domain.formats import show_date
 from kaiku_portal.i18n import reason_text, translate
-from kaiku_runtime.devstack import ServiceProcess
-from kaiku_runtime.testing import ServiceRunner, unique
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 pytestmark = [pytest.mark.e2e, pytest.mark.connected]
@@ -112,7 +112,7 @@ def _add_user(portal: ServiceProcess, username: str, role: str, region: str | No
     args += ["--region", region] if region else []
     args += ["--org", org] if org else []
     done = subprocess.run(
-        [sys.executable, "-c", "from kaiku_portal.cli import main; main()", *args],
+        [sys.executable, "-c", "from kaiku_portal.entrypoints.cli import main; main()", *args],
         input=PASSWORD + "\n",
         env={**os.environ, "KAIKU_DATABASE_URL": portal.database_url or ""},
         capture_output=True,

@@ -45,7 +45,7 @@ def test_every_key_a_template_or_page_uses_is_in_the_catalogue():
 
 def test_every_offered_value_has_a_name_in_every_language():
     from kaiku_contracts.enums import Gender, LifeSituation, RevocationReason, VenueCategory
-    from kaiku_usage.domain.limits import PerformanceKind
+    from kaiku_contracts.limits import PerformanceKind
 
     keys = (
         [f"tongue.{c}" for c in MOTHER_TONGUES]

@@ -10,8 +10,8 @@ from kaiku_portal.domain.codes import normalise_card_code
 from kaiku_portal.domain.formats import local_datetime, show_date, show_rate, valid_period
 from kaiku_portal.domain.staff import AccountProblem, may_manage, may_set_password, new_account_problem
 from kaiku_portal.domain.throttle import LONGEST_USERNAME, sign_in_blocked, username_acceptable
+from kaiku_portal.entrypoints.http.venue import minimum_text
 from kaiku_portal.i18n import choose_language
-from kaiku_portal.pages.venue import minimum_text
 from kaiku_runtime.auth import Role
 
 pytestmark = pytest.mark.unit

@@ -12,6 +12,7 @@ import oidc_provider_mock
 import pytest
 from asgi_lifespan import LifespanManager
 from kaiku_portal import app as portal
+from kaiku_portal.entrypoints.http.web import SESSION_COOKIE
 from kaiku_portal.i18n import translate
 from kaiku_runtime.auth import Role
 
@@ -82,7 +83,7 @@ async def test_the_sign_in_page_offers_the_organisation_and_the_person_lands_on_
     assert answer.status_code == 303, answer.text
     assert answer.headers["location"] == "/performances"
     cookie = answer.headers["set-cookie"].lower()
-    assert portal.SESSION_COOKIE in cookie
+    assert SESSION_COOKIE in cookie
     assert "httponly" in cookie
 
     home = await browser.portal.get("/")
@@ -101,7 +102,7 @@ async def test_a_person_the_portal_has_no_account_for_is_told_whom_to_ask_and_ge
     answer = await browser.sign_in("9b7e-stranger")
     assert answer.status_code == 403
     assert translate("fi", "login.oidc_no_account", username="stranger.danger") in answer.text
-    assert portal.SESSION_COOKIE not in answer.headers.get("set-cookie", "")
+    assert SESSION_COOKIE not in answer.headers.get("set-cookie", "")
 
     # a closed account is refused the same way
     await portal.app.state.accounts.pool.execute("UPDATE accounts SET disabled = true WHERE username = 'clerk.oidc'")
@@ -167,7 +168,7 @@ async def test_an_account_is_bound_to_the_person_at_the_provider_not_to_the_chan
     await browser.person_at_the_provider("0c0c-impostor", preferred_username="clerk.oidc")
     impostor = await browser.sign_in("0c0c-impostor")
     assert impostor.status_code == 403
-    assert portal.SESSION_COOKIE not in impostor.headers.get("set-cookie", "")
+    assert SESSION_COOKIE not in impostor.headers.get("set-cookie", "")
     assert (await browser.portal.get("/box-office")).status_code == 303
 
     assert (await browser.sign_in("f3a1-staff-77")).status_code == 303  # the right person still signs in

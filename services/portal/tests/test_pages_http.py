@@ -10,6 +10,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from kaiku_portal import app as portal
+from kaiku_portal.entrypoints.http.web import SESSION_COOKIE
 from kaiku_portal.i18n import reason_text, translate
 from kaiku_runtime.auth import Role
 
@@ -67,7 +68,7 @@ async def test_signing_in_sets_a_safe_session_cookie_and_signing_out_ends_it(cli
     out = await client.post("/logout", data={"csrf": csrf_of(page.text)})
     assert out.status_code == 303
     client.cookies.clear()
-    client.cookies.set(portal.SESSION_COOKIE, answer.cookies[portal.SESSION_COOKIE])  # the old token is worthless
+    client.cookies.set(SESSION_COOKIE, answer.cookies[SESSION_COOKIE])  # the old token is worthless
     assert (await client.get("/box-office")).status_code == 303
 
 

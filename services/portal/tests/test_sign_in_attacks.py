@@ -13,9 +13,9 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from kaiku_portal import app as portal
-from kaiku_portal.accounts import Accounts
 from kaiku_portal.domain.throttle import HASHING_AT_ONCE, LONGEST_USERNAME, MAX_FAILURES_FROM_ADDRESS
 from kaiku_portal.i18n import translate
+from kaiku_portal.service.accounts import Accounts
 from kaiku_runtime.auth import Role
 
 pytestmark = pytest.mark.connected

@@ -11,8 +11,9 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from kaiku_portal import app as portal
-from kaiku_portal.accounts import Accounts
+from kaiku_portal.entrypoints.http.web import SESSION_COOKIE
 from kaiku_portal.i18n import translate
+from kaiku_portal.service.accounts import Accounts
 from kaiku_runtime.auth import Role
 from markupsafe import escape
 
@@ -253,7 +254,7 @@ async def test_an_organisation_sign_in_account_has_no_password_to_change(app: ht
     await portal.app.state.accounts.create("kalle.oidc", None, Role.VENUE, "R1", "V1")
     token, _ = await portal.app.state.accounts.sign_in_as("kalle.oidc", "https://login.example.fi", "k1", hours=1)
     async with httpx.AsyncClient(transport=app, base_url="http://portal", headers={"Accept-Language": "fi"}) as http:
-        http.cookies.set(portal.SESSION_COOKIE, token)
+        http.cookies.set(SESSION_COOKIE, token)
         page = await http.get("/password")
         answer = await http.post(
             "/password",

@@ -47,7 +47,7 @@ def test_the_portals_own_state_secret_must_be_strong_once_it_signs_in_through_oi
 @pytest.mark.unit
 async def test_the_portal_refuses_to_start_on_the_development_secret(monkeypatch: pytest.MonkeyPatch):
     """The ASGI lifespan as uvicorn drives it: the start fails with one line saying what to set."""
-    monkeypatch.setattr(portal, "settings", production(jwt_secret=""))
+    monkeypatch.setattr(portal.service, "settings", production(jwt_secret=""))
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import httpx
 import pytest
 import structlog
-from kaiku_portal.accounts import Person
+from kaiku_devkit.testing import ServiceRunner, unique
+from kaiku_portal.adapters.upstream import Services
+from kaiku_portal.domain.accounts import Person
 from kaiku_portal.settings import PortalSettings
-from kaiku_portal.upstream import Services
 from kaiku_runtime.auth import Role
 from kaiku_runtime.metrics import REQUEST_ID_HEADER
 from kaiku_runtime.settings import DEV_JWT_SECRET
-from kaiku_runtime.testing import ServiceRunner, unique
 
 pytestmark = pytest.mark.connected
 

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from kaiku_runtime.devstack import ServiceProcess
+from kaiku_devkit.devstack import ServiceProcess
+from kaiku_devkit.testing import IDENTITY_CODE, ServiceRunner, auth
+from kaiku_devkit.testing import assert_identity_code_refused as assert_refused
 from kaiku_runtime.edge import MAX_JSON_BODY_BYTES
-from kaiku_runtime.testing import IDENTITY_CODE, ServiceRunner, auth
-from kaiku_runtime.testing import assert_identity_code_refused as assert_refused
 
 pytestmark = pytest.mark.connected
 CODE = IDENTITY_CODE

@@ -12,7 +12,7 @@ from kaiku_contracts.cards import CardIssued, HolderProfile
 from kaiku_contracts.enums import CardType, Channel, Gender, LifeSituation, RedemptionKind, VenueCategory
 from kaiku_contracts.redemptions import TicketRedeemed
 from kaiku_contracts.topics import Topics
-from kaiku_runtime.testing import ServiceRunner, auth, produce, read_topic, unique, wait_until
+from kaiku_devkit.testing import ServiceRunner, auth, produce, read_topic, unique, wait_until
 
 pytestmark = [pytest.mark.connected, pytest.mark.e2e]
 HOLDER = HolderProfile(

@@ -8,12 +8,13 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.topics import Topics
+from kaiku_devkit.simulation import make_stream
+from kaiku_devkit.testing import Databases, read_topic
 from kaiku_runtime.consumer import Delivered
 from kaiku_runtime.db import create_pool
-from kaiku_runtime.testing import Databases, read_topic
-from kaiku_stats.handlers import apply_card_events, apply_redemption_events, mark_dirty
-from kaiku_stats.publisher import publish_round
-from kaiku_stats.simulation import make_stream
+from kaiku_stats.adapters.snapshots import mark_dirty
+from kaiku_stats.service.projection import apply_card_events, apply_redemption_events
+from kaiku_stats.service.publishing import publish_round
 
 pytestmark = pytest.mark.connected
 

@@ -25,14 +25,14 @@ from kaiku_contracts.enums import RedemptionKind
 from kaiku_contracts.envelope import Event
 from kaiku_contracts.redemptions import TicketRedeemed
 from kaiku_contracts.topics import EVENT_TYPE_HEADER, TopicSpec
+from kaiku_devkit.simulation import Stream, make_stream
+from kaiku_devkit.testing import Databases
 from kaiku_runtime.db import create_pool
-from kaiku_runtime.infra import create_topics
-from kaiku_runtime.testing import Databases
+from kaiku_runtime.topics import create_topics
+from kaiku_stats.adapters.figures import Scope, distributor_scope, figures, national_scope, region_scope, venue_scope
+from kaiku_stats.adapters.projections import PROJECTION_TABLES
 from kaiku_stats.domain.periods import month_of_instant, months_of_year, period_range
-from kaiku_stats.handlers import PROJECTION_TABLES
-from kaiku_stats.queries import Scope, distributor_scope, figures, national_scope, region_scope, venue_scope
-from kaiku_stats.rebuild import SkippedDeadLetters, projection_consumers, rebuild
-from kaiku_stats.simulation import Stream, make_stream
+from kaiku_stats.service.rebuild import SkippedDeadLetters, projection_consumers, rebuild
 
 pytestmark = pytest.mark.connected
 

@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 from kaiku_contracts.cards import CardIssued, HolderProfile
 from kaiku_contracts.enums import CardType, Gender, LifeSituation
+from kaiku_devkit.testing import Databases, unique
 from kaiku_runtime.consumer import Delivered
 from kaiku_runtime.db import create_pool
-from kaiku_runtime.testing import Databases, unique
-from kaiku_stats.handlers import apply_card_events
-from kaiku_stats.queries import figures, region_scope, year_holders
+from kaiku_stats.adapters.figures import figures, region_scope, year_holders
+from kaiku_stats.service.projection import apply_card_events
 
 pytestmark = pytest.mark.connected
 
@@ -49,7 +49,7 @@ async def test_a_card_and_its_replacement_count_one_holder_and_two_cards(databas
 
 
 async def test_audit_disclosure_command_reports_no_breach_on_what_is_published(databases: Databases) -> None:
-    from kaiku_stats.cli import audit_disclosure
+    from kaiku_stats.entrypoints.cli import audit_disclosure
 
     url = databases.new("stats")
     pool = await create_pool(url, min_size=1, max_size=1)

@@ -29,7 +29,7 @@ from kaiku_contracts.enums import (
 from kaiku_contracts.envelope import Event
 from kaiku_contracts.redemptions import RedemptionCancelled, TicketRedeemed
 from kaiku_contracts.topics import EVENT_TYPE_HEADER, Topics
-from kaiku_runtime.testing import ServiceRunner, auth, read_topic, unique, wait_until
+from kaiku_devkit.testing import ServiceRunner, auth, read_topic, unique, wait_until
 from openpyxl import load_workbook
 
 pytestmark = [pytest.mark.connected, pytest.mark.e2e]

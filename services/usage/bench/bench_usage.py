@@ -24,11 +24,12 @@ from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.cards import CardIssued
 from kaiku_contracts.enums import CardType
 from kaiku_contracts.topics import Topics
+from kaiku_devkit.devstack import spawn_service, stop_services, wait_ready
+from kaiku_devkit.infra import free_port, resolve_postgres, run_sync, start_tansu
+from kaiku_devkit.testing import auth, produce, unique, wait_until
 from kaiku_runtime.db import with_database
-from kaiku_runtime.devstack import spawn_service, stop_services, wait_ready
-from kaiku_runtime.infra import create_topics, free_port, resolve_postgres, run_sync, start_tansu
 from kaiku_runtime.settings import DEV_JWT_SECRET
-from kaiku_runtime.testing import auth, produce, unique, wait_until
+from kaiku_runtime.topics import create_topics
 from kaiku_usage.domain.signatures import sign
 
 HTTP_SERIAL = 300

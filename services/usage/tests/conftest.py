@@ -19,8 +19,8 @@ from kaiku_contracts.cards import CardIssued, CardRevoked, HolderProfile
 from kaiku_contracts.enums import CardType, Gender, LifeSituation, RevocationReason
 from kaiku_contracts.identity_codes import contains_identity_code
 from kaiku_contracts.topics import Topics
-from kaiku_runtime.devstack import ServiceProcess
-from kaiku_runtime.testing import ServiceRunner, auth, produce, read_topic, unique, wait_until
+from kaiku_devkit.devstack import ServiceProcess
+from kaiku_devkit.testing import ServiceRunner, auth, produce, read_topic, unique, wait_until
 from kaiku_usage.domain.signatures import sign
 
 HOLDER = HolderProfile(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from kaiku_contracts.topics import Topics
-from kaiku_runtime.testing import auth, produce, read_topic, unique
+from kaiku_devkit.testing import auth, produce, read_topic, unique
 from kaiku_usage.domain.signatures import SIGNATURE_HEADER, sign
 
 pytestmark = pytest.mark.connected

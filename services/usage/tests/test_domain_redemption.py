@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from kaiku_contracts.calendar import helsinki_date
 from kaiku_contracts.enums import CardType, Channel, RejectionReason, VenueCategory
+from kaiku_contracts.limits import PerformanceKind
 from kaiku_usage.domain.cards import card_status
-from kaiku_usage.domain.limits import PerformanceKind
 from kaiku_usage.domain.redemption import (
     Accepted,
     Card,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from kaiku_contracts.limits import PerformanceKind
 from kaiku_runtime.tabular import read_table
-from kaiku_usage.domain.limits import PerformanceKind
 from kaiku_usage.domain.signatures import SignatureCheck, check_signature, sign
 from kaiku_usage.domain.submissions import answerable
 from kaiku_usage.domain.venue_report import (

@@ -8,12 +8,12 @@ from typing import Any
 
 import asyncpg
 import pytest
-from kaiku_runtime.devstack import ServiceProcess
+from kaiku_devkit.devstack import ServiceProcess
+from kaiku_devkit.testing import IDENTITY_CODE, unique, xlsx
+from kaiku_devkit.testing import assert_identity_code_refused as assert_refused
 from kaiku_runtime.edge import MAX_JSON_BODY_BYTES
 from kaiku_runtime.tabular import MAX_UNCOMPRESSED_BYTES
-from kaiku_runtime.testing import IDENTITY_CODE, unique, xlsx
-from kaiku_runtime.testing import assert_identity_code_refused as assert_refused
-from kaiku_usage.imports import MAX_REPORT_BYTES, MAX_REPORT_ROWS
+from kaiku_usage.service.imports import MAX_REPORT_BYTES, MAX_REPORT_ROWS
 
 pytestmark = pytest.mark.connected
 CODE = IDENTITY_CODE

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kaiku_runtime.testing import auth, unique
+from kaiku_devkit.testing import auth, unique
 
 
 async def test_a_venue_lists_its_coming_performances_with_the_card_holders_so_far(scene: Any) -> None:

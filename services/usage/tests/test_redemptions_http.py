@@ -10,7 +10,7 @@ import pytest
 from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.enums import CardType
 from kaiku_contracts.topics import Topics
-from kaiku_runtime.testing import auth, unique
+from kaiku_devkit.testing import auth, unique
 
 pytestmark = pytest.mark.connected
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.enums import CardType
-from kaiku_runtime.testing import auth, unique
+from kaiku_devkit.testing import auth, unique
 
 pytestmark = pytest.mark.connected
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from kaiku_contracts.topics import Topics
-from kaiku_runtime.testing import auth, unique
+from kaiku_devkit.testing import auth, unique
 from openpyxl import Workbook
 
 pytestmark = pytest.mark.connected

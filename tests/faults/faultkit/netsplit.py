@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import threading
 
-from kaiku_runtime.infra import free_port
+from kaiku_devkit.infra import free_port
 
 CHUNK = 64 * 1024
 

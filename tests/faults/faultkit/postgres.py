@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kaiku_runtime.infra import free_port, port_open
+from kaiku_devkit.infra import free_port, port_open
 
 START_TIMEOUT = 60
 

@@ -17,8 +17,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from kaiku_contracts.cards import CardEvent
 from kaiku_contracts.redemptions import RedemptionEvent
 from kaiku_contracts.topics import Topics
+from kaiku_devkit.testing import auth
 from kaiku_runtime.consumer import MAX_MESSAGE_BYTES
-from kaiku_runtime.testing import auth
 from pydantic import TypeAdapter, ValidationError
 
 from faultkit.traffic import ACCEPTED, Ledger

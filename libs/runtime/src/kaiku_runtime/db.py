@@ -69,3 +69,10 @@ def service_migrations(package_file: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"no migrations folder for {package_dir.name}")
+
+
+def migrations_dir(service: str) -> Path:
+    """The migrations folder of an installed service (`kaiku_<service>.app.MIGRATIONS`)."""
+    module = __import__(f"kaiku_{service}.app", fromlist=["MIGRATIONS"])
+    path: Path = module.MIGRATIONS
+    return path

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,11 +29,15 @@ from kaiku_runtime.logging import configure_logging, get_logger
 from kaiku_runtime.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS, install_http_metrics
 from kaiku_runtime.outbox import OutboxRelay
 from kaiku_runtime.settings import DEFAULT_SERVER_URL, ServiceSettings, database_name
+from kaiku_runtime.unit_of_work import UnitOfWork
 
 log = get_logger(__name__)
 MAX_KAFKA_MESSAGE_BYTES = 4 * 1024 * 1024
 
 BackgroundTask = Callable[["KaikuService"], Coroutine[Any, Any, None]]
+# Opened once the pool is up, closed before it (in reverse order): a service's own clients and stores.
+Resource = Callable[["KaikuService"], contextlib.AbstractAsyncContextManager[None]]
+ReadinessDetail = Callable[[], Awaitable[Any]]
 
 
 class KaikuService:
@@ -46,11 +50,24 @@ class KaikuService:
         title: str,
         description: str,
         version: str = "0.1.0",
+        kafka: bool = True,
+        api_docs: bool = True,
+        identity_codes: bool = True,
+        pool_size: tuple[int, int] | None = None,
     ) -> None:
+        """`kafka=False`: a service without events (the portal): no broker, producer, relay, dead letters or
+        outbox gauges, and readiness is its database alone. `api_docs=False`: no /docs, /redoc or
+        /openapi.json. `identity_codes=False`: the edge does not refuse identity codes (the portal forwards
+        what staff type; the services refuse them). `pool_size`: (min, max) connections instead of the
+        runtime's defaults."""
         self.name = name
         self.settings = settings
         self.migrations = migrations
         self.database_url = settings.database_url or with_database(DEFAULT_SERVER_URL, database_name(name))
+        self.kafka = kafka
+        self.pool_size = pool_size
+        self.resources: list[Resource] = []
+        self.readiness_details: dict[str, ReadinessDetail] = {}
         self.broker = KafkaBroker(
             settings.kafka_bootstrap,
             client_id=f"kaiku-{name}",
@@ -67,14 +84,16 @@ class KaikuService:
         self._producer: AIOKafkaProducer | None = None
         self._dead_letters: DeadLetters | None = None
         self.relay: OutboxRelay | None = None
-        self.app = FastAPI(title=title, description=description, version=version, lifespan=self._lifespan)
+        self.unit_of_work = UnitOfWork(lambda: self.pool, self._wake_relay)
+        docs: dict[str, Any] = {} if api_docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
+        self.app = FastAPI(title=title, description=description, version=version, lifespan=self._lifespan, **docs)
         self.app.state.settings = settings
         self.app.state.service = self
         install_error_handlers(self.app)
         self.uploads: dict[str, int] = {}
         # inside the metrics middleware, so refusals are counted and carry a request id; before routing,
         # authentication and every log line of the request
-        self.app.add_middleware(HttpEdge, uploads=self.uploads)
+        self.app.add_middleware(HttpEdge, uploads=self.uploads, identity_codes=identity_codes)
         install_http_metrics(self.app, name)
         self.app.add_middleware(RefuseUnsafeStart, name=f"kaiku-{name}", settings=lambda: self.settings)
         self.app.include_router(self._operations_router())
@@ -98,7 +117,7 @@ class KaikuService:
             raise RuntimeError("dead letters are available only while the service runs")
         return self._dead_letters
 
-    def notify_relay(self) -> None:
+    def _wake_relay(self) -> None:
         if self.relay is not None:
             self.relay.notify()
 
@@ -126,7 +145,7 @@ class KaikuService:
             pool_getter=lambda: self.pool,
             dead_letters_getter=lambda: self.dead_letters,
             dedupe_by_event_id=dedupe_by_event_id,
-            after_commit=self.notify_relay,
+            after_commit=self.unit_of_work.committed,
             on_refused=on_refused,
         )
         subscribe(
@@ -151,6 +170,14 @@ class KaikuService:
 
     def add_background(self, task: BackgroundTask) -> None:
         self.background.append(task)
+
+    def add_resource(self, resource: Resource) -> None:
+        """Entered in the lifespan once the pool (and broker) are up, exited before they stop."""
+        self.resources.append(resource)
+
+    def add_readiness_detail(self, name: str, check: ReadinessDetail) -> None:
+        """Shown under `name` on /health/ready while the service runs, never required for it to be ready."""
+        self.readiness_details[name] = check
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def _start_producer(self) -> AIOKafkaProducer:
@@ -177,17 +204,24 @@ class KaikuService:
         configure_logging(self.name, self.settings.log_level)
         await ensure_database(self.database_url)
         await asyncio.to_thread(apply_migrations, self.database_url, self.migrations)
-        self._pool = await create_pool(self.database_url)
-        self._producer = await self._start_producer()
-        self._dead_letters = DeadLetters(self._producer)
-        self.relay = OutboxRelay(
-            self._pool,
-            self._producer,
-            poll_seconds=self.settings.outbox_poll_seconds,
-            batch_size=self.settings.outbox_batch_size,
-        )
-        self.relay.start()
-        await self.broker.start()
+        if self.pool_size is None:
+            self._pool = await create_pool(self.database_url)
+        else:
+            self._pool = await create_pool(self.database_url, min_size=self.pool_size[0], max_size=self.pool_size[1])
+        if self.kafka:
+            self._producer = await self._start_producer()
+            self._dead_letters = DeadLetters(self._producer)
+            self.relay = OutboxRelay(
+                self._pool,
+                self._producer,
+                poll_seconds=self.settings.outbox_poll_seconds,
+                batch_size=self.settings.outbox_batch_size,
+            )
+            self.relay.start()
+            await self.broker.start()
+        resources = contextlib.AsyncExitStack()
+        for resource in self.resources:
+            await resources.enter_async_context(resource(self))
         tasks = [asyncio.create_task(task(self), name=f"{self.name}-background") for task in self.background]
         log.info("service_started", port_hint=True)
         try:
@@ -198,11 +232,14 @@ class KaikuService:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-            with contextlib.suppress(Exception):
-                await self.broker.stop()
-            await self.relay.stop()
-            with contextlib.suppress(Exception):
-                await self._producer.stop()
+            await resources.aclose()
+            if self.relay is not None:
+                with contextlib.suppress(Exception):
+                    await self.broker.stop()
+                await self.relay.stop()
+            if self._producer is not None:
+                with contextlib.suppress(Exception):
+                    await self._producer.stop()
             await self._pool.close()
             log.info("service_stopped")
 
@@ -214,6 +251,8 @@ class KaikuService:
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = f"unavailable ({type(exc).__name__})"
+        if not self.kafka:
+            return checks
         try:
             ok = await self.broker.ping(timeout=2)
             checks["kafka"] = "ok" if ok else "unavailable"
@@ -249,16 +288,25 @@ class KaikuService:
         async def ready(request: Request) -> JSONResponse:
             checks = await self.ready() if self._pool is not None else {"service": "starting"}
             ok = all(v == "ok" for v in checks.values())
-            return JSONResponse({"status": "ready" if ok else "not_ready", **checks}, status_code=200 if ok else 503)
+            details = (
+                {name: await check() for name, check in self.readiness_details.items()}
+                if self._pool is not None
+                else {}
+            )
+            body = {"status": "ready" if ok else "not_ready", **checks, **details}
+            return JSONResponse(body, status_code=200 if ok else 503)
 
         @router.get("/metrics", include_in_schema=False)
         async def metrics() -> Response:
-            await self.refresh_outbox_gauges()
+            if self.kafka:
+                await self.refresh_outbox_gauges()
             return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-        @router.get("/asyncapi.json", include_in_schema=False)
-        async def asyncapi() -> Response:
-            return Response(self.asyncapi.to_specification().to_json(), media_type="application/json")
+        if self.kafka:
+
+            @router.get("/asyncapi.json", include_in_schema=False)
+            async def asyncapi() -> Response:
+                return Response(self.asyncapi.to_specification().to_json(), media_type="application/json")
 
         return router
 
@@ -271,3 +319,12 @@ async def current_service(request: Request) -> KaikuService:
 
 
 CurrentService = Annotated[KaikuService, Depends(current_service)]
+
+
+async def current_unit_of_work(request: Request) -> UnitOfWork:
+    """FastAPI dependency: the running service's unit of work (a transaction whose commit wakes the relay)."""
+    service: KaikuService = request.app.state.service
+    return service.unit_of_work
+
+
+CurrentUnitOfWork = Annotated[UnitOfWork, Depends(current_unit_of_work)]

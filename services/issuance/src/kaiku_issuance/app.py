@@ -8,8 +8,8 @@ from kaiku_runtime.db import service_migrations
 from kaiku_runtime.service import KaikuService
 from kaiku_runtime.settings import ServiceSettings
 
-from kaiku_issuance import routes
-from kaiku_issuance.routes.imports import MAX_FILE_BYTES
+from kaiku_issuance.entrypoints import http
+from kaiku_issuance.entrypoints.http.imports import MAX_FILE_BYTES
 
 MIGRATIONS = service_migrations(__file__)
 
@@ -21,7 +21,7 @@ service = KaikuService(
     description="Regions, distributors and their branches record the cards they grant, with the holder's"
     " anonymous background data (never a name, identity code, birth date, address or phone: §11).",
 )
-service.include_router(routes.router)
+service.include_router(http.router)
 service.allow_upload("/v1/imports/cards", MAX_FILE_BYTES)
 service.document_publisher(Topics.CARDS, CardIssued, "A card was granted (key = card code)")
 service.document_publisher(Topics.CARDS, CardRevoked, "A card was revoked (key = card code)")

@@ -353,11 +353,6 @@ M: dict[str, tuple[str, str, str]] = {
         "Tjänsten svarar inte just nu. Försök igen om en stund.",
         "The service is not answering right now. Try again in a moment.",
     ),
-    "reason.not_available_yet": (
-        "Tämä toiminto ei ole vielä käytettävissä.",
-        "Funktionen är inte tillgänglig ännu.",
-        "This function is not available yet.",
-    ),
     "reason.other": ("Pyyntö hylättiin ({code}).", "Begäran avslogs ({code}).", "The request was refused ({code})."),
     # -- values --------------------------------------------------------------------------------
     "card_type.personal": ("henkilökohtainen kortti", "personligt kort", "personal card"),
@@ -511,11 +506,6 @@ M: dict[str, tuple[str, str, str]] = {
         "Cards your branch granted",
     ),
     "cards.list_caption": ("{count} korttia", "{count} kort", "{count} cards"),
-    "cards.list_unavailable": (
-        "Korttiluettelo ei ole vielä käytettävissä. Voit hakea kortin koodilla.",
-        "Kortlistan är inte tillgänglig ännu. Du kan söka ett kort med koden.",
-        "The card list is not available yet. You can find a card by its code.",
-    ),
     "cards.next_page": ("Seuraavat kortit", "Följande kort", "Next cards"),
     "cards.none": ("Ei kortteja.", "Inga kort.", "No cards."),
     "cards.revoke": ("Peru kortti", "Återkalla kortet", "Revoke the card"),
@@ -612,9 +602,9 @@ M: dict[str, tuple[str, str, str]] = {
     "box.record": ("Kirjaa käyttö", "Registrera användning", "Record a use"),
     "box.performance": ("Esitys", "Föreställning", "Performance"),
     "box.performance_list_unavailable": (
-        "Kirjoita esityksen tunnus (tällä kirjautumisella tallennetut ehdotetaan).",
-        "Skriv föreställningens id (de som sparats under den här inloggningen föreslås).",
-        "Type the performance id (those saved in this sign-in are suggested).",
+        "Esitysluetteloa ei saatu juuri nyt. Kirjoita esityksen tunnus.",
+        "Listan över föreställningar kunde inte läsas just nu. Skriv föreställningens id.",
+        "The performance list could not be read just now. Type the performance id.",
     ),
     "box.adult": (
         "Aikuisen lippu kortinhaltijalle",
@@ -688,9 +678,9 @@ M: dict[str, tuple[str, str, str]] = {
         "Performances and their card-holder limit",
     ),
     "perf.list_unavailable": (
-        "Koko esitysluettelo ei ole vielä käytettävissä; alla ovat tällä kirjautumisella tallennetut.",
-        "Hela listan över föreställningar är inte tillgänglig ännu; nedan de som sparats under den här inloggningen.",
-        "The full performance list is not available yet; below are those saved in this sign-in.",
+        "Esitysluetteloa ei saatu juuri nyt.",
+        "Listan över föreställningar kunde inte läsas just nu.",
+        "The performance list could not be read just now.",
     ),
     "perf.none": ("Ei esityksiä vielä.", "Inga föreställningar ännu.", "No performances yet."),
     "perf.new": ("Lisää tai muuta esitys", "Lägg till eller ändra en föreställning", "Add or change a performance"),
@@ -762,11 +752,6 @@ M: dict[str, tuple[str, str, str]] = {
     "region.distributors": ("Jakajat", "Utdelare", "Distributors"),
     "region.venues": ("Kulttuuri- ja liikuntakohteet", "Kultur- och idrottsaktörer", "Venues"),
     "region.none": ("Ei vielä yhtään.", "Inga ännu.", "None yet."),
-    "region.list_unavailable": (
-        "Luettelo ei ole vielä käytettävissä.",
-        "Listan är inte tillgänglig ännu.",
-        "The list is not available yet.",
-    ),
     "region.add_distributor": ("Lisää jakaja", "Lägg till utdelare", "Add a distributor"),
     "region.add_venue": ("Lisää kohde", "Lägg till aktör", "Add a venue"),
     "region.distributor_id": ("Jakajan tunnus", "Utdelarens id", "Distributor id"),

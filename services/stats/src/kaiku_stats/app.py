@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from kaiku_contracts.cards import CardEvent
 from kaiku_contracts.flags import FlagRaised
-from kaiku_contracts.redemptions import RedemptionEvent
 from kaiku_contracts.stats import NationalStatsUpdated, RegionalStatsUpdated
 from kaiku_contracts.topics import Topics
 from kaiku_runtime.db import service_migrations
 from kaiku_runtime.service import KaikuService
-from pydantic import TypeAdapter
 
-from kaiku_stats import handlers, routes
-from kaiku_stats.publisher import run_publisher
+from kaiku_stats.entrypoints import http, kafka, open_data, reports
 from kaiku_stats.settings import StatsSettings
 
 MIGRATIONS = service_migrations(__file__)
@@ -24,21 +20,10 @@ service = KaikuService(
     title="Kaikukortti statistics",
     description="Distributor, venue, regional and national aggregates as rebuildable projections of the events.",
 )
-service.include_router(routes.router)
-service.add_consumer(
-    name=handlers.CARDS_CONSUMER,
-    topic=Topics.CARDS,
-    adapter=TypeAdapter(CardEvent),
-    handler=handlers.apply_card_events,
-    description="Card facts: issued cards, their holders' background groups and revocations",
-)
-service.add_consumer(
-    name=handlers.REDEMPTIONS_CONSUMER,
-    topic=Topics.REDEMPTIONS,
-    adapter=TypeAdapter(RedemptionEvent),
-    handler=handlers.apply_redemption_events,
-    description="Use facts: accepted uses and their cancellations",
-)
+service.include_router(http.router)
+service.include_router(reports.router)
+service.include_router(open_data.router)
+kafka.add_consumers(service)
 service.document_publisher(
     Topics.STATS_REGIONAL,
     RegionalStatsUpdated,
@@ -54,5 +39,5 @@ service.document_publisher(
     FlagRaised,
     'The misuse watch\'s findings, keyed by the region that should look (docs/stats.md "Misuse watch")',
 )
-service.add_background(run_publisher)
+kafka.add_publisher(service)
 app = service.app

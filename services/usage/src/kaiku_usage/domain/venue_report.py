@@ -23,10 +23,9 @@ from datetime import date
 
 from kaiku_contracts.envelope import CardCode
 from kaiku_contracts.identity_codes import contains_identity_code
+from kaiku_contracts.limits import PerformanceKind
 from kaiku_runtime.tabular import parse_date as parse_finnish_date
 from pydantic import TypeAdapter, ValidationError
-
-from kaiku_usage.domain.limits import PerformanceKind
 
 COLUMNS = ("card_code", "adult_tickets", "child_tickets", "performance", "date")
 OPTIONAL_COLUMNS = ("kind",)

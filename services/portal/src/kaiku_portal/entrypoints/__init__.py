@@ -1,0 +1,1 @@
+"""How the portal is reached: its pages (http/) and its command line (cli.py)."""

@@ -1,0 +1,393 @@
+"""Regional coordinators (distributors, venues, the region's statistics and annual report) and the national office."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from kaiku_contracts.enums import VenueCategory
+from kaiku_runtime.auth import Role
+
+from kaiku_portal.adapters.upstream import Download, Rejection, ServiceName
+from kaiku_portal.domain.accounts import Session
+from kaiku_portal.domain.charts import annual_rows, bars, monthly
+from kaiku_portal.domain.formats import current_year, valid_period
+from kaiku_portal.entrypoints.access import checked_form, region_asked, role
+from kaiku_portal.entrypoints.http.common import region_listing
+from kaiku_portal.entrypoints.http.web import CurrentServices, field, render
+from kaiku_portal.i18n import translate
+
+router = APIRouter()
+Coordinator = Annotated[Session, role(Role.REGION_ADMIN)]
+National = Annotated[Session, role(Role.NATIONAL)]
+BREAKDOWNS = (
+    "holders_by_age_group", "holders_by_gender", "holders_by_mother_tongue", "holders_by_life_situation",
+    "redemptions_by_venue_category",
+)  # fmt: skip
+FIGURES = (
+    "cards_issued", "cards_active", "redemptions", "adult_tickets", "child_tickets", "course_places",
+    "distinct_cards_used",
+)  # fmt: skip
+ID_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+async def _region_page(
+    request: Request, session: Session, services: CurrentServices, *, status: int = 200, **context: Any
+) -> Response:
+    rejection = context.pop("rejection", None)
+    try:
+        distributors = await region_listing(services, session, "issuance", "/v1/distributors", "distributors")
+        venues = await region_listing(services, session, "usage", "/v1/venues", "venues")
+    except Rejection as refused:
+        distributors, venues = [], []
+        rejection = rejection or refused
+    return render(
+        request,
+        "region.html",
+        "region.title",
+        status=status,
+        distributors=distributors,
+        venues=venues,
+        categories=[c.value for c in VenueCategory],
+        rejection=rejection,
+        **context,
+    )
+
+
+# The 409 of a POST whose id another region, distributor or venue already has (docs/contract.md): the
+# portal says so instead of renaming it; a rename goes through the edit action, asked for first.
+ID_TAKEN = {"region_exists", "distributor_exists", "venue_exists"}
+
+
+def _taken(request: Request, rejection: Rejection, entity_id: str, listed: list[dict[str, Any]], key: str) -> str:
+    """The refusal in words, naming what already has the id where the page's listing shows it."""
+    lang = request.state.lang
+    owner = next((item.get("name") for item in listed if item.get(key) == entity_id), None)
+    if owner:
+        return translate(lang, "region.taken_by", id=entity_id, name=str(owner))
+    return translate(lang, f"reason.{rejection.reason}")
+
+
+async def _refused(
+    request: Request, session: Session, services: CurrentServices, rejection: Rejection, entity_id: str, kind: str
+) -> Response:
+    """The region page after a service said no to an add; an id already taken is named in words."""
+    if rejection.reason not in ID_TAKEN:
+        return await _region_page(request, session, services, status=rejection.status, rejection=rejection)
+    service: ServiceName = "issuance" if kind == "distributor" else "usage"
+    try:
+        listed = await region_listing(services, session, service, f"/v1/{kind}s", f"{kind}s")
+    except Rejection:
+        listed = []
+    error = _taken(request, rejection, entity_id, listed, f"{kind}_id")
+    return await _region_page(request, session, services, status=rejection.status, error=error)
+
+
+def _confirm(
+    request: Request, action: str, what: str, changes: list[tuple[str, str]], fields: dict[str, str]
+) -> Response:
+    """The step before a change is made: what will change, and a button that makes it."""
+    return render(request, "confirm_change.html", "change.title", action=action, what=what, changes=changes,
+                  fields=fields)  # fmt: skip
+
+
+@router.get("/region")
+async def region(request: Request, session: Coordinator, services: CurrentServices) -> Response:
+    return await _region_page(request, session, services)
+
+
+def _valid_id(value: str) -> bool:
+    return 0 < len(value) <= 64 and set(value) <= ID_CHARS
+
+
+@router.post("/region/distributors")
+async def add_distributor(request: Request, session: Coordinator, services: CurrentServices) -> Response:
+    form = await checked_form(request)
+    distributor_id, name = field(form, "distributor_id"), field(form, "name")
+    if not _valid_id(distributor_id) or not name:
+        return await _region_page(request, session, services, status=422, error_key="region.error.ids")
+    body = {"distributor_id": distributor_id, "region_id": session.person.region_id, "name": name}
+    try:
+        await services.post(session.person, "issuance", "/v1/distributors", body)
+    except Rejection as rejection:
+        return await _refused(request, session, services, rejection, distributor_id, "distributor")
+    return await _region_page(request, session, services, saved=name)
+
+
+@router.post("/region/distributors/{distributor_id}")
+async def edit_distributor(
+    request: Request, distributor_id: str, session: Coordinator, services: CurrentServices
+) -> Response:
+    """Rename a distributor: first asked (the confirmation page), then `PATCH /v1/distributors/{id}`."""
+    form = await checked_form(request)
+    name, current = field(form, "name"), field(form, "current_name")
+    if not _valid_id(distributor_id) or not name:
+        return await _region_page(request, session, services, status=422, error_key="region.error.ids")
+    if field(form, "confirmed") != "yes":
+        return _confirm(request, f"/region/distributors/{distributor_id}", distributor_id,
+                        [("region.name", f"{current} → {name}")], {"name": name, "current_name": current})  # fmt: skip
+    try:
+        await services.patch(session.person, "issuance", f"/v1/distributors/{distributor_id}", {"name": name})
+    except Rejection as rejection:
+        return await _region_page(request, session, services, status=rejection.status, rejection=rejection)
+    return await _region_page(request, session, services, saved=name)
+
+
+@router.post("/region/venues")
+async def add_venue(request: Request, session: Coordinator, services: CurrentServices) -> Response:
+    form = await checked_form(request)
+    venue_id, name, category = field(form, "venue_id"), field(form, "name"), field(form, "category")
+    agencies = [a.strip() for a in field(form, "agencies").replace(";", ",").split(",") if a.strip()]
+    if (
+        not _valid_id(venue_id)
+        or not name
+        or category not in {c.value for c in VenueCategory}
+        or not all(map(_valid_id, agencies))
+    ):
+        return await _region_page(request, session, services, status=422, error_key="region.error.ids")
+    body = {
+        "venue_id": venue_id,
+        "region_id": session.person.region_id,
+        "name": name,
+        "category": category,
+        "agencies": agencies,
+    }
+    try:
+        await services.post(session.person, "usage", "/v1/venues", body)
+    except Rejection as rejection:
+        return await _refused(request, session, services, rejection, venue_id, "venue")
+    return await _region_page(request, session, services, saved=name)
+
+
+def _agency_ids(text: str) -> list[str]:
+    return [a.strip() for a in text.replace(";", ",").split(",") if a.strip()]
+
+
+@router.post("/region/venues/{venue_id}")
+async def edit_venue(request: Request, venue_id: str, session: Coordinator, services: CurrentServices) -> Response:
+    """Rename a venue or change its agencies: first asked, then `PATCH /v1/venues/{id}`."""
+    form = await checked_form(request)
+    name, current = field(form, "name"), field(form, "current_name")
+    agencies, current_agencies = _agency_ids(field(form, "agencies")), _agency_ids(field(form, "current_agencies"))
+    if not _valid_id(venue_id) or not name or not all(map(_valid_id, agencies)):
+        return await _region_page(request, session, services, status=422, error_key="region.error.ids")
+    body: dict[str, Any] = {}
+    changes: list[tuple[str, str]] = []
+    if name != current:
+        body["name"] = name
+        changes.append(("region.name", f"{current} → {name}"))
+    if agencies != current_agencies:
+        body["agencies"] = agencies
+        changes.append(("region.agencies", f"{', '.join(current_agencies) or '–'} → {', '.join(agencies) or '–'}"))
+    if not body:
+        return await _region_page(request, session, services, error_key="change.nothing")
+    if field(form, "confirmed") != "yes":
+        fields = {"name": name, "current_name": current, "agencies": ", ".join(agencies),
+                  "current_agencies": ", ".join(current_agencies)}  # fmt: skip
+        return _confirm(request, f"/region/venues/{venue_id}", venue_id, changes, fields)
+    try:
+        await services.patch(session.person, "usage", f"/v1/venues/{venue_id}", body)
+    except Rejection as rejection:
+        return await _region_page(request, session, services, status=rejection.status, rejection=rejection)
+    return await _region_page(request, session, services, saved=name)
+
+
+def stats_context(figures: dict[str, Any] | None) -> dict[str, Any]:
+    figures = figures or {}
+    return {
+        "figures": [(key, figures.get(key)) for key in FIGURES],
+        "usage_rate": figures.get("usage_rate"),
+        "charts": [(key, bars(figures.get(key))) for key in BREAKDOWNS if figures.get(key)],
+    }
+
+
+@router.get("/region/stats")
+async def region_stats(request: Request, session: Coordinator, services: CurrentServices, period: str = "") -> Response:
+    period = period if valid_period(period) else str(current_year())
+    year = period[:4]
+    rejection: Rejection | None = None
+    figures: dict[str, Any] | None = None
+    try:
+        figures = await services.get(
+            session.person, "stats", f"/v1/stats/regions/{session.person.region_id}", period=period
+        )
+    except Rejection as refused:
+        rejection = refused
+    months: list[Any] = []
+    try:
+        report = await services.download(
+            session.person, "stats", "/v1/reports/annual", region_id=session.person.region_id, year=year, format="csv"
+        )
+        rows = annual_rows(report.content)
+        months = [(column, monthly(rows, column)) for column in ("redemptions", "cards_issued")]
+    except (Rejection, ValueError, UnicodeDecodeError):
+        months = []  # the figures above still show; the monthly chart needs the annual report
+    return render(
+        request,
+        "region_stats.html",
+        "stats.title",
+        period=period,
+        year=year,
+        months=months,
+        rejection=rejection,
+        has_figures=figures is not None,
+        **stats_context(figures),
+    )
+
+
+@router.get("/region/report")
+async def annual_report(
+    request: Request, session: Coordinator, services: CurrentServices, year: str = "", format: str = "csv"
+) -> Response:
+    year = year if valid_period(year) and len(year) == 4 else str(current_year())
+    fmt = "xlsx" if format == "xlsx" else "csv"
+    try:
+        report: Download = await services.download(
+            session.person, "stats", "/v1/reports/annual", region_id=session.person.region_id, year=year, format=fmt
+        )
+    except Rejection as rejection:
+        return render(
+            request,
+            "region_stats.html",
+            "stats.title",
+            status=rejection.status,
+            period=year,
+            year=year,
+            months=[],
+            rejection=rejection,
+            has_figures=False,
+            **stats_context(None),
+        )
+    filename = report.filename or f"kaikukortti-{session.person.region_id}-{year}.{fmt}"
+    return Response(
+        report.content,
+        media_type=report.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/national")
+async def national(request: Request, session: National, services: CurrentServices, period: str = "") -> Response:
+    period = period if valid_period(period) else str(current_year())
+    figures: dict[str, Any] | None = None
+    rejection: Rejection | None = None
+    try:
+        figures = await services.get(session.person, "stats", "/v1/stats/national", period=period)
+    except Rejection as refused:
+        rejection = refused
+    return render(
+        request,
+        "national.html",
+        "national.title",
+        period=period,
+        rejection=rejection,
+        has_figures=figures is not None,
+        **stats_context(figures),
+    )
+
+
+@router.get("/national/report")
+async def national_report(
+    request: Request,
+    session: National,
+    services: CurrentServices,
+    year: str = "",
+    format: str = "csv",
+) -> Response:
+    """The country's annual report (holder breakdowns suppressed, as published)."""
+    year = year if valid_period(year) and len(year) == 4 else str(current_year())
+    fmt = "xlsx" if format == "xlsx" else "csv"
+    try:
+        report = await services.download(session.person, "stats", "/v1/reports/annual", year=year, format=fmt)
+    except Rejection as rejection:
+        return render(
+            request, "national.html", "national.title", status=rejection.status, period=year, has_figures=False,
+            rejection=rejection, **stats_context(None),
+        )  # fmt: skip
+    filename = report.filename or f"kaikukortti-national-{year}.{fmt}"
+    return Response(
+        report.content,
+        media_type=report.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.post("/national/regions")
+async def add_region(request: Request, session: National, services: CurrentServices) -> Response:
+    form = await checked_form(request)
+    region_id, name, trial = field(form, "region_id"), field(form, "name"), field(form, "trial_ends_on")
+    if not _valid_id(region_id) or not name:
+        return _national_form(request, status=422, error_key="region.error.ids",
+                              values={"region_id": region_id, "name": name, "trial_ends_on": trial})  # fmt: skip
+    body: dict[str, Any] = {"region_id": region_id, "name": name}
+    if trial:
+        body["trial_ends_on"] = trial
+    try:
+        await services.post(session.person, "issuance", "/v1/regions", body)
+    except Rejection as rejection:
+        taken = rejection.reason in ID_TAKEN
+        return _national_form(request, status=rejection.status, rejection=None if taken else rejection,
+                              error=_taken(request, rejection, region_id, [], "region_id") if taken else None,
+                              values={"region_id": region_id, "name": name, "trial_ends_on": trial})  # fmt: skip
+    return _national_form(request, saved=name)
+
+
+def _national_form(request: Request, *, status: int = 200, **context: Any) -> Response:
+    """The national page's forms (the figures are on the dashboard itself)."""
+    context.setdefault("values", {})
+    return render(request, "national.html", "national.title", status=status, period=str(current_year()),
+                  has_figures=False, **stats_context(None), **context)  # fmt: skip
+
+
+@router.post("/national/region-changes")
+async def edit_region(request: Request, session: National, services: CurrentServices) -> Response:
+    """Rename a region, or change or clear its trial: first asked, then `PATCH /v1/regions/{id}`. An
+    empty trial date keeps the region's trial; only ticking "permanent" clears it."""
+    form = await checked_form(request)
+    region_id, name, trial = field(form, "region_id"), field(form, "name"), field(form, "trial_ends_on")
+    permanent = field(form, "permanent") == "yes"
+    values = {"edit_region_id": region_id, "edit_name": name, "edit_trial_ends_on": trial}
+    if not _valid_id(region_id):
+        return _national_form(request, status=422, error_key="region.error.ids", values=values)
+    body: dict[str, Any] = {}
+    changes: list[tuple[str, str]] = []
+    lang = request.state.lang
+    if name:
+        body["name"] = name
+        changes.append(("region.name", name))
+    if permanent:
+        body["trial_ends_on"] = None  # docs/contract.md: null makes the region permanent
+        changes.append(("national.trial_ends_on", translate(lang, "change.permanent")))
+    elif trial:
+        body["trial_ends_on"] = trial
+        changes.append(("national.trial_ends_on", trial))
+    if not body:
+        return _national_form(request, status=422, error_key="change.nothing", values=values)
+    if field(form, "confirmed") != "yes":
+        fields = {"region_id": region_id, "name": name, "trial_ends_on": trial, "permanent": "yes" if permanent else ""}
+        return _confirm(request, "/national/region-changes", region_id, changes, fields)
+    try:
+        await services.patch(session.person, "issuance", f"/v1/regions/{region_id}", body)
+    except Rejection as rejection:
+        return _national_form(request, status=rejection.status, rejection=rejection, values=values)
+    return _national_form(request, saved=name or region_id)
+
+
+@router.get("/flags")
+async def flags(
+    request: Request,
+    session: Annotated[Session, role(Role.REGION_ADMIN, Role.NATIONAL)],
+    services: CurrentServices,
+    region_id: str = "",
+) -> Response:
+    """The misuse watch's flags: a coordinator's own region; the national office every region or one."""
+    wanted = region_asked(session.person, region_id)
+    found: list[dict[str, Any]] = []
+    rejection: Rejection | None = None
+    try:
+        found = (await services.get(session.person, "stats", "/v1/flags", region_id=wanted))["flags"]
+    except Rejection as refused:
+        rejection = refused
+    return render(request, "flags.html", "flags.title", flags=found, region_id=wanted or "", rejection=rejection,
+                  status=rejection.status if rejection else 200)  # fmt: skip

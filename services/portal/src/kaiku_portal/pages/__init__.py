@@ -1,1 +1,0 @@
-"""The portal's pages, one module per kind of user."""

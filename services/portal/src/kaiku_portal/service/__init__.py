@@ -1,0 +1,1 @@
+"""The portal's use cases: accounts and sessions in its own database, and signing in."""

@@ -1,0 +1,1 @@
+"""Stats' database access: every SQL statement of the service, as functions taking an asyncpg connection."""

@@ -1,0 +1,128 @@
+"""The open-data feed (seed 001 "Tilastot-sivu"; docs/contract.md `GET /v1/open/...`): the published figures only.
+
+Anyone may read it without a token, so it carries exactly what the national office's answers carry
+for the same scope and period: exact counts, holder breakdowns as protected with every other published
+table (docs/stats.md "Disclosure control"). JSON is the published body with the licence and the source
+beside it; CSV is the same figures in long form (one row per figure and group), whose columns never
+change, so a newspaper's script keeps working as figures are added.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from enum import StrEnum
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import APIRouter, Query, Request, Response
+from kaiku_contracts.envelope import EntityId
+from kaiku_runtime.service import CurrentUnitOfWork
+
+from kaiku_stats.domain.facts import NATIONAL
+from kaiku_stats.entrypoints.http import K, PeriodQuery, view
+from kaiku_stats.service.figures import published_figures
+
+LICENCE = "CC BY 4.0"
+LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+ATTRIBUTION = "Kaikukortti, the national Kaikukortti office"
+CACHE_SECONDS = 300
+"""How long a reader (or a proxy in front of the service) may reuse an answer: a newspaper linking the
+feed costs the service one answer per five minutes per URL, and the figures move slowly."""
+
+CSV_COLUMNS = ("period", "scope", "region_id", "figure", "group", "value")
+
+
+def open_body(published: dict[str, Any]) -> dict[str, Any]:
+    return {**published, "licence": LICENCE, "licence_url": LICENCE_URL, "attribution": ATTRIBUTION}
+
+
+def to_csv(body: dict[str, Any]) -> str:
+    """Long form: `value` empty where a cell is suppressed (or a breakdown is not published)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    context = (body["period"], body["scope"], body.get("region_id") or "")
+    for figure, value in body.items():
+        if figure in ("period", "scope", "region_id", "licence", "licence_url", "attribution"):
+            continue
+        if isinstance(value, dict):
+            for group, cell in value.items():
+                writer.writerow((*context, figure, group, "" if cell is None else cell))
+        elif value is None:
+            writer.writerow((*context, figure, "", ""))
+        else:
+            writer.writerow((*context, figure, "", _scalar(value)))
+    writer.writerow((*context, "licence", "", f"{LICENCE} {LICENCE_URL}; {ATTRIBUTION}"))
+    return out.getvalue()
+
+
+def _scalar(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def etag(content: str) -> str:
+    return '"' + hashlib.sha256(content.encode()).hexdigest()[:32] + '"'
+
+
+def json_text(body: dict[str, Any]) -> str:
+    return json.dumps(body, ensure_ascii=False, sort_keys=True)
+
+
+router = APIRouter(prefix="/v1", tags=["stats"])
+
+
+class OpenFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+
+
+OpenFormatQuery = Annotated[OpenFormat, Query(description="`json` (default) or `csv` (one row per figure and group)")]
+
+
+async def _open_answer(
+    request: Request, pool: asyncpg.Pool, region_id: str, period: str, k: int, fmt: OpenFormat
+) -> Response:
+    """The published figures of the nation (`region_id` NATIONAL) or a region, with cache headers; 304 on a match."""
+    result, holders = await published_figures(pool, region_id, period, k)
+    where = {"scope": "national"} if region_id == NATIONAL else {"scope": "region", "region_id": region_id}
+    body = open_body(view(result, holders, k=k, **where))
+    if fmt is OpenFormat.CSV:
+        content, media = to_csv(body), "text/csv; charset=utf-8"
+    else:
+        content, media = json_text(body), "application/json"
+    tag = etag(content)
+    headers = {
+        "Cache-Control": f"public, max-age={CACHE_SECONDS}",
+        "ETag": tag,
+        "Access-Control-Allow-Origin": "*",
+        "Vary": "Accept-Encoding",
+    }
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers=headers)
+    return Response(content, media_type=media, headers=headers)
+
+
+@router.get("/open/national", tags=["open data"], summary="Open data (CC BY 4.0): the country's published figures")
+async def open_national(
+    request: Request, uow: CurrentUnitOfWork, k: K, period: PeriodQuery, format: OpenFormatQuery = OpenFormat.JSON
+) -> Response:
+    """No token: the figures the national office publishes, holder breakdowns protected (docs/stats.md)."""
+    return await _open_answer(request, uow.pool, NATIONAL, period, k, format)
+
+
+@router.get(
+    "/open/regions/{region_id}", tags=["open data"], summary="Open data (CC BY 4.0): a region's published figures"
+)
+async def open_region(
+    request: Request,
+    region_id: EntityId,
+    uow: CurrentUnitOfWork,
+    k: K,
+    period: PeriodQuery,
+    format: OpenFormatQuery = OpenFormat.JSON,
+) -> Response:
+    """No token: the figures published for the region, holder breakdowns protected (docs/stats.md)."""
+    return await _open_answer(request, uow.pool, region_id, period, k, format)
