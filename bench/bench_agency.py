@@ -90,21 +90,14 @@ async def main(total: int) -> None:
     print(f"agency topic ingest ({total:,} submissions, outcomes published)")
     with bench_stack() as bench:
         usage = await asyncio.to_thread(bench.start, "usage")
-        region, venue, cards, performances = await setup(usage.url, bench.bootstrap)
+        _region, venue, cards, performances = await setup(usage.url, bench.bootstrap)
         agency = uid("A")
         import httpx
 
         async with httpx.AsyncClient(timeout=30) as http:
-            r = await http.post(
-                f"{usage.url}/v1/venues",
-                json={
-                    "venue_id": venue,
-                    "region_id": region,
-                    "name": "Bench",
-                    "category": "culture",
-                    "agencies": [agency],
-                },
-                headers=auth("national"),
+            # setup() registered the venue; it lists the agency that sells for it (a second POST is venue_exists)
+            r = await http.patch(
+                f"{usage.url}/v1/venues/{venue}", json={"agencies": [agency]}, headers=auth("national")
             )
             r.raise_for_status()
             r = await http.put(

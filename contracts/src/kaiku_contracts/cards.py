@@ -13,6 +13,9 @@ from kaiku_contracts.envelope import CardCode, EntityId, Event, described
 MAX_CHILDREN_UNDER_18 = 20
 """The most children and grandchildren under 18 a card may record (docs/contract.md CardIssued)."""
 
+CODE_PREFIX_PATTERN = r"^[A-Z-]{0,12}$"
+"""What a printed code range may put before the number (issuance's card ranges, e.g. `E`)."""
+
 MotherTongue = Annotated[
     str,
     BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v),

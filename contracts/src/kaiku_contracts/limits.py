@@ -34,6 +34,8 @@ MASS_EVENT_MINIMUM = 20
 SWIMMING_HALL_DAILY_MINIMUM = 20
 GUEST_PRODUCER_MINIMUM = 2
 GUEST_PRODUCER_MAXIMUM = 10
+BOOKING_OPENS_MIN_DAYS = 30
+"""§8.2: booking may be limited to open "one month before" at the earliest, never later (docs/contract.md: 30 days)."""
 
 
 @dataclass(frozen=True, slots=True)

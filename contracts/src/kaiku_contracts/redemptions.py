@@ -35,6 +35,12 @@ class TicketRedeemed(Event):
     venue_category: VenueCategory | None = Field(default=None, description="Always set on kaiku.redemptions.v1")
 
 
+SIGNATURE_HEADER = "signature"
+"""The Kafka header of an agency's message: lower-case hex HMAC-SHA256 of its raw value (docs/contract.md)."""
+MIN_KEY_LENGTH = 32
+"""The shortest signing key an agency may register."""
+
+
 class AgencyRedemptionSubmission(Event):
     """What a ticket agency sends on `kaiku.agency-redemptions.v1` (key = card code; untrusted input).
 

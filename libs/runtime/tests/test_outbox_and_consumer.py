@@ -6,7 +6,9 @@ import asyncio
 import json
 import time
 import uuid
-from datetime import date
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
@@ -19,7 +21,7 @@ from kaiku_contracts.cards import CardEvent, CardIssued, CardRevoked
 from kaiku_contracts.enums import RevocationReason
 from kaiku_contracts.topics import Topics, TopicSpec
 from kaiku_devkit.testing import Databases, read_topic, unique
-from kaiku_runtime.consumer import BatchConsumer, DeadLetters, Delivered, _raw_records
+from kaiku_runtime.consumer import BatchConsumer, DeadLetters, Delivered, Refused, _raw_records, advance_positions
 from kaiku_runtime.outbox import OutboxRelay, enqueue
 from kaiku_runtime.topics import create_topics
 from pydantic import TypeAdapter
@@ -64,11 +66,16 @@ async def test_relay_publishes_in_order_per_key_and_empties_the_outbox(runtime_d
 
 
 def record(
-    value: bytes | None, offset: int, key: bytes = b"K", headers: tuple[tuple[str, bytes], ...] = ()
+    value: bytes | None,
+    offset: int,
+    key: bytes = b"K",
+    headers: tuple[tuple[str, bytes], ...] = (),
+    *,
+    partition: int = 0,
 ) -> ConsumerRecord[bytes, bytes]:
     return ConsumerRecord(
         topic=Topics.CARDS,
-        partition=0,
+        partition=partition,
         offset=offset,
         timestamp=0,
         timestamp_type=0,
@@ -318,3 +325,190 @@ async def test_headers_reach_the_consumer_as_the_bytes_that_arrived(header: byte
     assert message.body == [b"{}", b"{}"]
     with pytest.raises(UnicodeDecodeError):  # what happens without it, for the record
         await AioKafkaBatchParser(KafkaMessage, None).parse_batch((record(b"{}", 1, headers=(("s", b"\xff"),)),))
+
+
+class RecordingDeadLetters(DeadLetters):
+    """Dead letters kept in a list: these tests need PostgreSQL only."""
+
+    def __init__(self) -> None:
+        self.sent: list[Refused] = []
+
+    async def send(self, refused: list[Refused]) -> None:
+        self.sent.extend(refused)
+
+
+@dataclass
+class Positions:
+    """A de-duplicating consumer of revocations with what it applied, its stored positions and event ids."""
+
+    pool: asyncpg.Pool
+    consumer: BatchConsumer[CardRevoked]
+    dead_letters: RecordingDeadLetters
+    applied: list[str] = field(default_factory=list)
+
+    async def positions(self) -> dict[int, int]:
+        rows = await self.pool.fetch(
+            "SELECT partition, next_offset FROM consumer_positions WHERE consumer = $1 AND topic = $2",
+            self.consumer.name,
+            Topics.CARDS,
+        )
+        return {r["partition"]: r["next_offset"] for r in rows}
+
+    async def event_ids(self) -> set[uuid.UUID]:
+        rows = await self.pool.fetch("SELECT event_id FROM processed_events WHERE consumer = $1", self.consumer.name)
+        return {r["event_id"] for r in rows}
+
+
+@pytest.fixture
+async def positions(runtime_db: str) -> AsyncIterator[Positions]:
+    pool = await asyncpg.create_pool(runtime_db)
+    assert pool is not None
+    dead_letters = RecordingDeadLetters()
+    applied: list[str] = []
+
+    async def handler(_conn: asyncpg.Connection, batch: list[Delivered[CardRevoked]]) -> None:
+        applied.extend(d.event.card_code for d in batch)
+
+    consumer: BatchConsumer[CardRevoked] = BatchConsumer(
+        name=unique("positions-"),
+        topic=Topics.CARDS,
+        adapter=TypeAdapter(CardEvent),
+        handler=handler,
+        pool_getter=lambda: pool,
+        dead_letters_getter=lambda: dead_letters,
+    )
+    try:
+        yield Positions(pool, consumer, dead_letters, applied)
+    finally:
+        await pool.close()
+
+
+async def test_a_redelivery_below_the_stored_position_is_skipped_without_looking_up_event_ids(
+    positions: Positions,
+) -> None:
+    events = [revoked(unique("RP")) for _ in range(3)]
+    batch = [record(e.to_json_bytes(), 10 + i) for i, e in enumerate(events)]
+    await positions.consumer.apply(batch)
+    assert positions.applied == [e.card_code for e in events]
+    assert await positions.positions() == {0: 13}
+    # the ids are gone (as if pruned): the position alone keeps a rebalance's re-delivery from applying again
+    await positions.pool.execute("DELETE FROM processed_events WHERE consumer = $1", positions.consumer.name)
+    await positions.consumer.apply(batch)
+    await positions.consumer.apply(batch[1:])
+    assert positions.applied == [e.card_code for e in events]
+    assert await positions.positions() == {0: 13}
+
+
+async def test_an_event_published_again_at_a_new_offset_is_skipped_by_its_id(positions: Positions) -> None:
+    event = revoked(unique("RI"))
+    await positions.consumer.apply([record(event.to_json_bytes(), 20)])
+    # the outbox relay re-published it (at-least-once): a later offset, the same event id
+    await positions.consumer.apply([record(event.to_json_bytes(), 27)])
+    assert positions.applied == [event.card_code]
+    assert await positions.positions() == {0: 28}
+    assert await positions.event_ids() == {event.event_id}
+
+
+async def test_positions_never_move_backwards(positions: Positions) -> None:
+    first = [revoked(unique("RB")) for _ in range(2)]
+    await positions.consumer.apply([record(e.to_json_bytes(), 5 + i, partition=1) for i, e in enumerate(first)])
+    assert await positions.positions() == {1: 7}
+    async with positions.pool.acquire() as conn, conn.transaction():
+        await advance_positions(conn, positions.consumer.name, {(Topics.CARDS, 1): 3, (Topics.CARDS, 2): 4})
+    assert await positions.positions() == {1: 7, 2: 4}
+    # an offset reset to earlier offsets: what lies below the position was applied, whatever it holds now
+    earlier = [revoked(unique("RB")) for _ in range(2)]
+    await positions.consumer.apply([record(e.to_json_bytes(), 2 + i, partition=1) for i, e in enumerate(earlier)])
+    assert positions.applied == [e.card_code for e in first]
+    assert await positions.positions() == {1: 7, 2: 4}
+
+
+async def test_a_position_beyond_the_partitions_end_is_dropped(positions: Positions) -> None:
+    """The dev stack's broker keeps its log in memory and the databases persist: after a restart the topics
+    start again at offset 0, and the old position must not make the consumer skip the new events."""
+    before = revoked(unique("RR"))
+    await positions.consumer.apply([record(before.to_json_bytes(), 60)])
+    assert await positions.positions() == {0: 61}
+    again = revoked(unique("RR"))
+    await positions.consumer.apply([record(again.to_json_bytes(), 0)], lambda tp: 1)  # the topic's end is 1
+    assert positions.applied == [before.card_code, again.card_code]
+    assert await positions.positions() == {0: 1}
+    # a re-delivery within the topic's end is still skipped by the position (the ids gone, as if pruned)
+    await positions.pool.execute("DELETE FROM processed_events WHERE consumer = $1", positions.consumer.name)
+    await positions.consumer.apply([record(again.to_json_bytes(), 0)], lambda tp: 1)
+    assert positions.applied == [before.card_code, again.card_code]
+
+
+async def test_the_position_stays_below_a_refused_record_until_it_is_dead_lettered(positions: Positions) -> None:
+    """The dead letter is sent after the commit: a crash in between must re-deliver the refused record."""
+    after = revoked(unique("RH"))
+    await positions.consumer.apply([record(b"{not json", 30), record(after.to_json_bytes(), 31)])
+    assert positions.applied == [after.card_code]
+    assert [r.record.offset for r in positions.dead_letters.sent] == [30]
+    assert await positions.positions() == {0: 30}
+    # re-delivered after such a crash: the refused record is dead-lettered again, the event not applied again
+    await positions.consumer.apply([record(b"{not json", 30), record(after.to_json_bytes(), 31)])
+    assert positions.applied == [after.card_code]
+    assert [r.record.offset for r in positions.dead_letters.sent] == [30, 30]
+    await positions.consumer.apply([record(revoked(unique("RH")).to_json_bytes(), 32)])
+    assert await positions.positions() == {0: 33}
+
+
+async def test_pruning_forgets_only_ids_older_than_the_window(positions: Positions) -> None:
+    name = positions.consumer.name
+    events = [revoked(unique("RQ")) for _ in range(3)]
+    await positions.consumer.apply([record(e.to_json_bytes(), 40 + i) for i, e in enumerate(events)])
+    old = [events[0].event_id, events[1].event_id]
+    await positions.pool.execute(
+        "UPDATE processed_events SET processed_at = now() - interval '8 days' "
+        "WHERE consumer = $1 AND event_id = ANY($2)",
+        name,
+        old,
+    )
+    other = unique("other-consumer-")
+    await positions.pool.execute(
+        "INSERT INTO processed_events (consumer, event_id, processed_at) VALUES ($1, $2, now() - interval '30 days')",
+        other,
+        uuid.uuid4(),
+    )
+    assert await positions.consumer.prune_processed_events(timedelta(days=7)) == 2
+    assert await positions.event_ids() == {events[2].event_id}
+    assert await positions.pool.fetchval("SELECT count(*) FROM processed_events WHERE consumer = $1", other) == 1
+    assert await positions.consumer.prune_processed_events(timedelta(days=7)) == 0
+    # the id inside the window still de-duplicates an outbox re-publish at a new offset
+    await positions.consumer.apply([record(events[2].to_json_bytes(), 50)])
+    assert positions.applied == [e.card_code for e in events]
+
+
+async def test_an_old_schema_version_is_upcast_and_applied_and_a_newer_one_dead_lettered(runtime_db: str) -> None:
+    applied: list[CardRevoked] = []
+
+    async def handler(_conn: asyncpg.Connection, batch: list[Delivered[CardRevoked]]) -> None:
+        applied.extend(d.event for d in batch)
+
+    def v0_to_v1(document: dict[str, Any]) -> dict[str, Any]:  # version 0 called the card code `card`
+        return {**{k: v for k, v in document.items() if k != "card"}, "card_code": document["card"]}
+
+    old, new = unique("UP"), unique("UP")
+    current = json.loads(revoked(old).to_json_bytes())
+    v0 = {**{k: v for k, v in current.items() if k != "card_code"}, "card": old, "schema_version": 0}
+    v2 = {**json.loads(revoked(new).to_json_bytes()), "schema_version": 2}
+    pool = await asyncpg.create_pool(runtime_db)
+    dead_letters = RecordingDeadLetters()
+    consumer: BatchConsumer[CardRevoked] = BatchConsumer(
+        name=unique("upcasting-"),
+        topic=Topics.CARDS,
+        adapter=TypeAdapter(CardEvent),
+        handler=handler,
+        pool_getter=lambda: pool,
+        dead_letters_getter=lambda: dead_letters,
+        upcasters={0: v0_to_v1},
+    )
+    try:
+        await consumer.apply([record(json.dumps(v0).encode(), 1), record(json.dumps(v2).encode(), 2)])
+    finally:
+        await pool.close()
+    assert [(e.card_code, e.schema_version, str(e.event_id)) for e in applied] == [(old, 1, current["event_id"])]
+    [dead] = dead_letters.sent
+    assert dead.record.offset == 2
+    assert dead.reason == "schema_version 2 is newer than this consumer reads (1)"

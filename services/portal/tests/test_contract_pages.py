@@ -47,16 +47,22 @@ class StandIn:
 
         @app.get("/v1/distributors")
         async def distributors() -> Any:
-            return {"distributors": [{"distributor_id": k, "name": v} for k, v in self.distributors.items()]}
+            listed = [
+                {"distributor_id": k, "region_id": "R1", "name": v, "branches": []}
+                for k, v in self.distributors.items()
+            ]
+            return {"distributors": listed}
 
         @app.get("/v1/venues")
         async def venues() -> Any:
-            return {"venues": [{"venue_id": k, **v} for k, v in self.venues.items()]}
+            return {"venues": [{"venue_id": k, "region_id": "R1", **v} for k, v in self.venues.items()]}
 
         @app.get("/v1/performances")
         async def performances() -> Any:
             starts_at = "2030-01-01T18:00:00+02:00"
-            return {"performances": [{"performance_id": "P1", "name": "Taikuri", "starts_at": starts_at}]}
+            performance = {"performance_id": "P1", "venue_id": "V1", "name": "Taikuri", "starts_at": starts_at,
+                           "capacity": 100, "kind": "performance", "card_holder_limit": 5}  # fmt: skip
+            return {"performances": [performance]}
 
         @app.post("/v1/{kind}")
         async def create(kind: str, request: Request) -> Any:
@@ -269,3 +275,26 @@ async def test_a_region_keeps_its_trial_unless_the_office_clears_it(stand_in: tu
         ("PATCH", "/v1/regions/R1", {"name": "Pohjoinen"}),  # the trial date is kept
         ("PATCH", "/v1/regions/R1", {"trial_ends_on": None}),  # permanent
     ]
+
+
+async def test_an_id_the_api_accepts_is_accepted_by_the_forms_too(stand_in: tuple[Any, StandIn]):
+    """The forms check ids with the API's own type (kaiku_contracts.http): `.` and `:` are letters of an id."""
+    app, services = stand_in
+    async with signed_in(app, "coord.one") as coordinator:
+        csrf = csrf_of((await coordinator.get("/region")).text)
+        added = await coordinator.post(
+            "/region/distributors", data={"csrf": csrf, "distributor_id": "lib.north:2", "name": "Kirjasto Pohjoinen"}
+        )
+        assert added.status_code == 200, added.text
+        assert words("en", "region.saved", name="Kirjasto Pohjoinen") in added.text
+        venue = {"csrf": csrf, "venue_id": "hall:7.b", "name": "Halli", "category": "sports", "agencies": "tix.fi:1"}
+        assert (await coordinator.post("/region/venues", data=venue)).status_code == 200
+        refused = await coordinator.post(
+            "/region/distributors", data={"csrf": csrf, "distributor_id": "lib north/2", "name": "Kirjasto"}
+        )
+        assert refused.status_code == 422
+        assert words("en", "region.error.ids") in refused.text
+    distributor = {"distributor_id": "lib.north:2", "region_id": "R1", "name": "Kirjasto Pohjoinen"}
+    venue_sent = {"venue_id": "hall:7.b", "region_id": "R1", "name": "Halli", "category": "sports",
+                  "agencies": ["tix.fi:1"]}  # fmt: skip
+    assert services.writes == [("POST", "/v1/distributors", distributor), ("POST", "/v1/venues", venue_sent)]

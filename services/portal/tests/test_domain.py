@@ -5,11 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from kaiku_portal.domain.charts import annual_rows, bars, monthly
+from kaiku_contracts.http.common import is_entity_id
+from kaiku_contracts.http.issuance import DistributorIn
+from kaiku_contracts.http.stats import AnnualReport
+from kaiku_portal.adapters.upstream import segment
+from kaiku_portal.domain.charts import bars, monthly
 from kaiku_portal.domain.codes import normalise_card_code
 from kaiku_portal.domain.formats import local_datetime, show_date, show_rate, valid_period
 from kaiku_portal.domain.staff import AccountProblem, may_manage, may_set_password, new_account_problem
 from kaiku_portal.domain.throttle import LONGEST_USERNAME, sign_in_blocked, username_acceptable
+from kaiku_portal.entrypoints.http.common import form_body
 from kaiku_portal.entrypoints.http.venue import minimum_text
 from kaiku_portal.i18n import choose_language
 from kaiku_runtime.auth import Role
@@ -76,10 +81,16 @@ def test_bars_scale_to_the_largest_value_and_keep_suppressed_cells():
     ]
 
 
-def test_monthly_chart_reads_the_annual_report_without_the_total_row():
-    report = b"period,cards_issued,redemptions,usage_rate\n2026-01,3,2,0.5\n2026-02,0,4,0.25\n2026,3,6,0.4\n"
-    chart = monthly(annual_rows(report), "redemptions")
-    assert [(b.label, b.value) for b in chart] == [("2026-01", 2), ("2026-02", 4)]
+def test_monthly_chart_reads_the_annual_reports_json_without_the_total_row():
+    counts = {"cards_active": 5, "adult_tickets": 0, "child_tickets": 0, "course_places": 0, "distinct_cards_used": 1}
+    rows = [
+        {"period": "2026-01", "cards_issued": 3, "redemptions": 2, "usage_rate": 0.5, **counts},
+        {"period": "2026-02", "cards_issued": 0, "redemptions": 4, "usage_rate": None, **counts},
+        {"period": "2026", "cards_issued": 3, "redemptions": 6, "usage_rate": 0.4, **counts},
+    ]
+    report = AnnualReport.model_validate({"region_id": "R1", "year": 2026, "rows": rows})
+    assert [(b.label, b.value) for b in monthly(report.rows, "redemptions")] == [("2026-01", 2), ("2026-02", 4)]
+    assert [(b.label, b.value) for b in monthly(report.rows, "usage_rate")] == [("2026-01", 0.5), ("2026-02", None)]
 
 
 def test_the_limit_minimum_follows_the_usage_rule_as_the_clerk_types():
@@ -169,3 +180,19 @@ def test_what_a_new_account_needs(
     username: str, password: str | None, role: Role, region: str | None, org: str | None, problem: object
 ):
     assert new_account_problem(username, password, role, region, org) == problem
+
+
+@pytest.mark.parametrize("entity_id", ["R1", "lib.north:2", "V:2026.1", "a_b-c"])
+def test_the_forms_take_every_id_the_api_takes(entity_id: str):
+    assert is_entity_id(entity_id)
+    assert form_body(DistributorIn, {"distributor_id": entity_id, "region_id": "R1", "name": "Kirjasto"}) is not None
+
+
+@pytest.mark.parametrize("entity_id", ["", "lib north", "a/b", "ä1", "x" * 65])
+def test_the_forms_refuse_what_the_api_refuses(entity_id: str):
+    assert not is_entity_id(entity_id)
+    assert form_body(DistributorIn, {"distributor_id": entity_id, "region_id": "R1", "name": "Kirjasto"}) is None
+
+
+def test_an_id_is_one_path_segment_even_when_it_is_all_dots():
+    assert [segment(i) for i in ("lib.north:2", "..", "a/b")] == ["lib.north%3A2", "%2E%2E", "a%2Fb"]

@@ -27,6 +27,7 @@ from kaiku_contracts.enums import (
     VenueCategory,
 )
 from kaiku_contracts.envelope import Event
+from kaiku_contracts.http.stats import ANNUAL_REPORT_COLUMNS, AnnualReport, AnnualReportRow
 from kaiku_contracts.redemptions import RedemptionCancelled, TicketRedeemed
 from kaiku_contracts.topics import EVENT_TYPE_HEADER, Topics
 from kaiku_devkit.testing import ServiceRunner, auth, read_topic, unique, wait_until
@@ -43,6 +44,13 @@ def holder(gender: Gender, birth_year: int, tongue: str = "fi") -> HolderProfile
         postal_code="00100",
         life_situation=LifeSituation.OTHER,
     )
+
+
+def csv_row(row: AnnualReportRow) -> dict[str, str]:
+    """A JSON row of the annual report as its CSV row reads (rates with 4 decimals, none empty)."""
+    cells = row.model_dump()
+    return {c: "" if cells[c] is None else f"{cells[c]:.4f}" if c == "usage_rate" else str(cells[c])
+            for c in ANNUAL_REPORT_COLUMNS}  # fmt: skip
 
 
 async def send(bootstrap: str, topic: str, events: list[Event]) -> None:
@@ -241,6 +249,13 @@ async def test_two_regions_over_http_and_both_streams_and_duplicates_change_noth
         rows = list(csv.DictReader(io.StringIO(r.text)))
         assert [row["period"] for row in rows] == [f"{year}-{m:02d}" for m in range(1, 13)] + [p]
         assert (rows[2]["redemptions"], rows[-1]["redemptions"], rows[-1]["usage_rate"]) == ("2", "3", "0.2857")
+        as_json = {"region_id": ra, "year": year, "format": "json"}
+        r = await http.get("/v1/reports/annual", params=as_json, headers=admin_a)
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"].startswith("application/json")
+        report = AnnualReport.model_validate(r.json())
+        assert (report.region_id, report.year) == (ra, year)
+        assert [csv_row(row) for row in report.rows] == rows  # the same rows and values as the CSV
         xlsx = {"region_id": ra, "year": year, "format": "xlsx"}
         r = await http.get("/v1/reports/annual", params=xlsx, headers=national)
         assert r.status_code == 200, r.text

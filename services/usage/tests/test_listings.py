@@ -1,10 +1,12 @@
-"""The listings the portal builds its pages on: a region's venues and a venue's coming performances."""
+"""The listings the portal builds its pages on: a region's venues and a venue's coming performances,
+as the portal's typed clients read them (kaiku_contracts.http.usage)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from kaiku_contracts.http.usage import Performances, Venues
 from kaiku_devkit.testing import auth, unique
 
 
@@ -30,6 +32,11 @@ async def test_a_venue_lists_its_coming_performances_with_the_card_holders_so_fa
     assert listed[0]["name"] == "Tonight"
     assert listed[1]["card_holder_limit"] == 10
     assert listed[1]["card_holders"] == 0
+    parsed = Performances.model_validate(r.json()).performances  # what the portal reads
+    assert [(p.performance_id, p.card_holders, p.venue_id) for p in parsed] == [
+        (tonight, 1, scene.venue),
+        (later, 0, scene.venue),
+    ]
 
     everything = await scene.http.get(
         f"{scene.url}/v1/performances",
@@ -72,6 +79,7 @@ async def test_a_region_admin_lists_the_regions_venues_and_their_agencies(scene:
     assert venues[second] == {
         "venue_id": second, "region_id": scene.region, "name": "Allas", "category": "sports", "agencies": []
     }  # fmt: skip
+    assert {v.venue_id for v in Venues.model_validate(r.json()).venues} == {scene.venue, second}  # the portal's read
 
     national = await scene.http.get(
         f"{scene.url}/v1/venues", params={"region_id": scene.region}, headers=scene.national

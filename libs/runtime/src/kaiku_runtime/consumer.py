@@ -5,7 +5,16 @@ the bytes that arrived: FastStream's own batch parser decodes every header as UT
 header would make the whole batch vanish, see docs/usage.md "Ticket agencies on Kafka"). Each record
 is decoded here into its contract model; what cannot be decoded goes to `kaiku.dead-letter.v1`
 with the reason. The decoded events are applied in ONE database transaction together with their
-`processed_events` rows; only after that commit is the Kafka offset committed (manual ack).
+`processed_events` rows and the consumer's position per partition (`consumer_positions`); only after
+that commit is the Kafka offset committed (manual ack).
+
+Two checks make a re-delivery change nothing: a record below the stored position of its partition was
+applied already (a rebalance, an offset reset) and is skipped outright; the rest are de-duplicated by
+event id, because the outbox relay may publish one event twice at different offsets. Event ids are
+kept for a retention window only (`prune_processed_events`), far longer than such a re-publish.
+
+Events carry `schema_version`: `upcasters` turn an older document into the current one before it is
+validated; a version newer than the consumer knows is dead-lettered.
 
 No message stops a consumer (docs/contract.md "A message never stops a consumer"): a batch that fails is
 tried again a few times, then message by message; the one that still fails is dead-lettered (and
@@ -19,8 +28,9 @@ import asyncio
 import dataclasses
 import json
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -49,6 +59,7 @@ from kaiku_runtime.metrics import (
     DEAD_LETTERS,
     DUPLICATES_SKIPPED,
     EVENTS_CONSUMED,
+    PROCESSED_EVENTS_PRUNED,
 )
 
 E = TypeVar("E")
@@ -82,6 +93,12 @@ class Delivered(Generic[E]):
 
 
 Handler = Callable[[asyncpg.Connection, list[Delivered[E]]], Awaitable[None]]
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+"""Turns the JSON document of one `schema_version` into the next version's."""
+Partition = tuple[str, int]
+
+PRUNE_BATCH = 10_000
+"""Event ids deleted per statement when pruning: short transactions, no long lock on a large backlog."""
 
 
 async def claim_new_events(conn: asyncpg.Connection, consumer: str, event_ids: Sequence[UUID]) -> set[UUID]:
@@ -95,6 +112,61 @@ async def claim_new_events(conn: asyncpg.Connection, consumer: str, event_ids: S
         list(event_ids),
     )
     return {row["event_id"] for row in rows}
+
+
+async def stored_positions(conn: asyncpg.Connection, consumer: str, topics: Sequence[str]) -> dict[Partition, int]:
+    """The next offset `consumer` reads per (topic, partition), as committed with its effects."""
+    rows = await conn.fetch(
+        "SELECT topic, partition, next_offset FROM consumer_positions WHERE consumer = $1 AND topic = ANY($2::text[])",
+        consumer,
+        list(topics),
+    )
+    return {(row["topic"], row["partition"]): row["next_offset"] for row in rows}
+
+
+async def advance_positions(conn: asyncpg.Connection, consumer: str, positions: Mapping[Partition, int]) -> None:
+    """Store `positions` (next offsets) in the caller's transaction; a position never moves backwards."""
+    if not positions:
+        return
+    ordered = sorted(positions.items())  # one lock order for every transaction
+    await conn.execute(
+        "INSERT INTO consumer_positions (consumer, topic, partition, next_offset) "
+        "SELECT $1, t, p, o FROM unnest($2::text[], $3::int[], $4::bigint[]) AS x(t, p, o) "
+        "ON CONFLICT (consumer, topic, partition) DO UPDATE SET "
+        "next_offset = GREATEST(consumer_positions.next_offset, EXCLUDED.next_offset), updated_at = now()",
+        consumer,
+        [tp[0] for tp, _ in ordered],
+        [tp[1] for tp, _ in ordered],
+        [offset for _, offset in ordered],
+    )
+
+
+async def forget_positions(conn: asyncpg.Connection, consumer: str, partitions: Sequence[Partition]) -> None:
+    await conn.execute(
+        "DELETE FROM consumer_positions WHERE consumer = $1 AND (topic, partition) IN "
+        "(SELECT * FROM unnest($2::text[], $3::int[]))",
+        consumer,
+        [tp[0] for tp in partitions],
+        [tp[1] for tp in partitions],
+    )
+
+
+async def prune_processed_events(pool: asyncpg.Pool, consumer: str, retention: timedelta) -> int:
+    """Delete `consumer`'s event ids recorded longer than `retention` ago; return how many."""
+    pruned = 0
+    while True:
+        status = await pool.execute(
+            "DELETE FROM processed_events WHERE consumer = $1 AND event_id IN ("
+            "SELECT event_id FROM processed_events WHERE consumer = $1 AND processed_at < now() - $2::interval "
+            "LIMIT $3)",
+            consumer,
+            retention,
+            PRUNE_BATCH,
+        )
+        deleted = int(status.rsplit(" ", 1)[-1])
+        pruned += deleted
+        if deleted < PRUNE_BATCH:
+            return pruned
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,8 +242,41 @@ def _without(document: Any, path: list[str]) -> Any:
     return {**document, head: _without(document[head], rest)}
 
 
+@dataclass(frozen=True, slots=True)
+class Upcasting:
+    """`upcasters[n]` turns version n into n + 1; `current` is the version the contract reads."""
+
+    upcasters: Mapping[int, Upcaster]
+    current: int
+
+    @classmethod
+    def of(cls, upcasters: Mapping[int, Upcaster]) -> Upcasting:
+        return cls(dict(upcasters), max(upcasters) + 1)
+
+    def upcast(self, document: Any) -> tuple[Any, str | None]:
+        """`document` at the current version (None when it is that already), or why it cannot be."""
+        if not isinstance(document, dict):
+            return None, None  # not an event: validation says why
+        version = document.get("schema_version", 1)  # the contract's default
+        if not isinstance(version, int) or isinstance(version, bool):
+            return None, "schema: `schema_version` is not an integer"
+        if version > self.current:
+            return None, f"schema_version {version} is newer than this consumer reads ({self.current})"
+        if version == self.current:
+            return None, None
+        for step in range(version, self.current):
+            upcaster = self.upcasters.get(step)
+            if upcaster is None:
+                return None, f"schema_version {version} is older than this consumer can upcast"
+            try:
+                document = {**upcaster(document), "schema_version": step + 1}
+            except Exception as exc:  # the old document's fault, like a schema error
+                return None, f"upcast from schema_version {step} failed: {type(exc).__name__}"
+        return document, None
+
+
 def _refusal(
-    record: ConsumerRecord[Any, Any], adapter: TypeAdapter[Any], known: frozenset[str]
+    record: ConsumerRecord[Any, Any], adapter: TypeAdapter[Any], known: frozenset[str], upcasting: Upcasting | None
 ) -> tuple[Any, Refused | None]:
     value = record.value
     if value is None:
@@ -189,6 +294,13 @@ def _refusal(
         kept, dropped = _kept(document, known)
         reason = "personal data: an identity code in " + ", ".join(f"`{p}`" for p in personal)
         return None, Refused(record, reason, kept, dropped)
+    if upcasting is not None:
+        upcast, why = upcasting.upcast(document)
+        if why is not None:
+            kept, dropped = _kept(document, known)
+            return None, Refused(record, why, kept, dropped)
+        if upcast is not None:
+            value = json.dumps(upcast).encode()
     try:
         return adapter.validate_json(value), None  # from the bytes: JSON types exactly as the contract reads them
     except ValidationError as exc:
@@ -203,16 +315,22 @@ def _refusal(
 
 
 def _decode(
-    record: ConsumerRecord[Any, Any], adapter: TypeAdapter[Any], known: frozenset[str]
+    record: ConsumerRecord[Any, Any], adapter: TypeAdapter[Any], known: frozenset[str], upcasting: Upcasting | None
 ) -> tuple[Any, Refused | None]:
     try:
-        return _refusal(record, adapter, known)
+        return _refusal(record, adapter, known, upcasting)
     except Exception as exc:  # whatever a message does to the decoder, it is that message's fault
         return None, Refused(record, f"undecodable: {type(exc).__name__}", None)
 
 
 RefusedHandler = Callable[[asyncpg.Connection, list[Refused]], Awaitable[None]]
 """Runs after the refused records were dead-lettered, in a transaction of its own (e.g. to answer a sender)."""
+
+
+def _hold(held: dict[Partition, int], record: ConsumerRecord[Any, Any]) -> None:
+    """Keep the partition's position at or below `record` until it has been dead-lettered."""
+    tp = (record.topic, record.partition)
+    held[tp] = min(held.get(tp, record.offset), record.offset)
 
 
 class DeadLetters:
@@ -254,7 +372,10 @@ class BatchConsumer(Generic[E]):
         dedupe_by_event_id: bool = True,
         after_commit: Callable[[], None] | None = None,
         on_refused: RefusedHandler | None = None,
+        upcasters: Mapping[int, Upcaster] | None = None,
     ) -> None:
+        """`upcasters`: {n: turns schema_version n into n + 1}; the highest n + 1 is the version the
+        contract reads, a newer one is dead-lettered. None: documents are validated as they come."""
         self.name = name
         self.topic = topic
         self._adapter = adapter
@@ -262,28 +383,54 @@ class BatchConsumer(Generic[E]):
         self._handler = handler
         self._pool = pool_getter
         self._dead_letters = dead_letters_getter
-        self._dedupe = dedupe_by_event_id
+        self.dedupes_by_event_id = dedupe_by_event_id
         self._after_commit = after_commit
         self._on_refused = on_refused
+        self._upcasting = Upcasting.of(upcasters) if upcasters else None
         self.batches_applied = 0
         self._lag_by_partition: dict[int, int] = {}
 
-    async def apply(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
+    async def apply(
+        self,
+        records: Sequence[ConsumerRecord[Any, Any]],
+        highwater: Callable[[TopicPartition], int | None] | None = None,
+    ) -> None:
+        """`highwater`: the partitions' ends as the fetch reported them; a stored position beyond its
+        partition's end belongs to a topic since recreated (e.g. the dev stack's in-memory broker) and is dropped."""
+        ends: dict[Partition, int] = {}
+        if highwater is not None:
+            for tp in {(r.topic, r.partition) for r in records}:
+                end = highwater(TopicPartition(*tp))
+                if end is not None:
+                    ends[tp] = end
         # log lines of the batch (dead letters, the handler's own) say which consumer wrote them
         with structlog.contextvars.bound_contextvars(consumer=self.name):
-            await self._apply(records)
+            await self._apply(records, ends)
 
-    async def _apply(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
+    async def prune_processed_events(self, retention: timedelta) -> int:
+        """Forget the event ids applied longer than `retention` ago (a re-publish never comes that late)."""
+        pruned = await prune_processed_events(self._pool(), self.name, retention)
+        PROCESSED_EVENTS_PRUNED.labels(self.name).inc(pruned)
+        if pruned:
+            log.info("processed_events_pruned", consumer=self.name, pruned=pruned)
+        return pruned
+
+    async def _apply(self, records: Sequence[ConsumerRecord[Any, Any]], ends: Mapping[Partition, int]) -> None:
         good: list[Delivered[E]] = []
         bad: list[Refused] = []
         for record in records:
-            event, refused = _decode(record, self._adapter, self._known_fields)
+            event, refused = _decode(record, self._adapter, self._known_fields, self._upcasting)
             if refused is None:
                 good.append(Delivered(event, record))
             else:
                 bad.append(refused)
+        # The position stops below a refused record until it is dead-lettered (after the commit): a crash
+        # in between re-delivers it instead of skipping it.
+        held: dict[Partition, int] = {}
+        for refused in bad:
+            _hold(held, refused.record)
         if good:
-            bad += await self._apply_isolating(good)
+            bad += await self._apply_isolating(good, held, ends)
         if bad:
             await self._dead_letters().send(bad)
             if self._on_refused is not None:
@@ -311,7 +458,9 @@ class BatchConsumer(Generic[E]):
             return False
         return True
 
-    async def _apply_isolating(self, good: list[Delivered[E]]) -> list[Refused]:
+    async def _apply_isolating(
+        self, good: list[Delivered[E]], held: dict[Partition, int], ends: Mapping[Partition, int]
+    ) -> list[Refused]:
         """Apply `good`; return the messages that make the handler fail every time (poison), applying the rest.
 
         A failure of the database or the network itself is raised (the batch waits for it, never dead-lettered).
@@ -319,7 +468,7 @@ class BatchConsumer(Generic[E]):
         error = "Exception"
         for pause in (*RETRY_PAUSES_S, None):
             try:
-                await self._apply_good(good)
+                await self._apply_good(good, held, ends)
                 return []
             except TRANSIENT_ERRORS:
                 raise
@@ -335,12 +484,13 @@ class BatchConsumer(Generic[E]):
         poisoned: list[Refused] = []
         for delivered in good:  # one at a time: the poison fails alone and takes no other message with it
             try:
-                await self._apply_good([delivered])
+                await self._apply_good([delivered], held, ends)
             except TRANSIENT_ERRORS:
                 raise
             except Exception as exc:
                 CONSUMER_ERRORS.labels(self.name).inc()
                 poisoned.append(self._poisoned(delivered, f"handler failed: {type(exc).__name__}"))
+                _hold(held, delivered.record)
         return poisoned
 
     def _poisoned(self, delivered: Delivered[E], reason: str) -> Refused:
@@ -352,12 +502,27 @@ class BatchConsumer(Generic[E]):
             kept, dropped = b"", ()
         return Refused(record, reason, kept, dropped)
 
-    async def _apply_good(self, good: list[Delivered[E]]) -> None:
+    async def _apply_good(
+        self, good: list[Delivered[E]], held: Mapping[Partition, int], ends: Mapping[Partition, int]
+    ) -> None:
+        delivered_count = len(good)
         async with self._pool().acquire() as conn, conn.transaction():
-            if self._dedupe:
+            positions = await stored_positions(conn, self.name, sorted({d.record.topic for d in good}))
+            stale = {tp: p for tp, p in positions.items() if tp in ends and ends[tp] < p}
+            if stale:
+                # a live partition's end never falls below what was applied: the topic was recreated
+                log.warning("consumer_position_beyond_topic_end", positions=str(stale), ends=str(dict(ends)))
+                await forget_positions(conn, self.name, list(stale))
+                positions = {tp: p for tp, p in positions.items() if tp not in stale}
+            advanced: dict[Partition, int] = {}
+            for delivered in good:
+                tp = (delivered.record.topic, delivered.record.partition)
+                advanced[tp] = min(max(advanced.get(tp, 0), delivered.record.offset + 1), held.get(tp, 1 << 62))
+            # below the stored position: applied already (a re-delivery), no event-id lookup needed
+            good = [d for d in good if d.record.offset >= positions.get((d.record.topic, d.record.partition), 0)]
+            if self.dedupes_by_event_id and good:
                 ids = [getattr(d.event, "event_id") for d in good]  # noqa: B009
                 fresh = await claim_new_events(conn, self.name, ids)
-                DUPLICATES_SKIPPED.labels(self.name).inc(len(good) - len(fresh))
                 # keep the first delivery of each fresh id: a batch may hold the same event twice
                 firsts: list[Delivered[E]] = []
                 for delivered, event_id in zip(good, ids, strict=True):
@@ -367,6 +532,8 @@ class BatchConsumer(Generic[E]):
                 good = firsts
             if good:
                 await self._handler(conn, good)
+            await advance_positions(conn, self.name, advanced)
+        DUPLICATES_SKIPPED.labels(self.name).inc(delivered_count - len(good))
         EVENTS_CONSUMED.labels(self.name, self.topic).inc(len(good))
         if self._after_commit is not None:
             self._after_commit()
@@ -374,8 +541,9 @@ class BatchConsumer(Generic[E]):
     async def consume(self, _body: list[bytes], msg: KafkaMessage) -> None:
         raw = msg.raw_message
         records: tuple[ConsumerRecord[Any, Any], ...] = raw if isinstance(raw, tuple) else (raw,)
+        highwater = getattr(msg.consumer, "highwater", None)
         try:
-            await self.apply(records)
+            await self.apply(records, highwater)
         except Exception as exc:
             CONSUMER_ERRORS.labels(self.name).inc()
             log.exception("consumer_batch_failed", consumer=self.name, error=type(exc).__name__)
@@ -385,7 +553,7 @@ class BatchConsumer(Generic[E]):
         await msg.ack()
         assignment = getattr(msg.consumer, "assignment", None)
         assigned = {tp.partition for tp in assignment() if tp.topic == self.topic} if assignment else None
-        self.record_lag(records, getattr(msg.consumer, "highwater", None), assigned)
+        self.record_lag(records, highwater, assigned)
 
     def record_lag(
         self,

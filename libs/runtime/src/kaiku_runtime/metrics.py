@@ -32,7 +32,14 @@ HTTP_LATENCY = Histogram(
 EVENTS_PUBLISHED = Counter("kaiku_events_published_total", "Events published from the outbox", ["topic"])
 OUTBOX_BACKLOG = Gauge("kaiku_outbox_backlog", "Outbox rows waiting to be published")
 EVENTS_CONSUMED = Counter("kaiku_events_consumed_total", "Events applied by a consumer", ["consumer", "topic"])
-DUPLICATES_SKIPPED = Counter("kaiku_duplicate_events_total", "Events skipped as already applied", ["consumer"])
+DUPLICATES_SKIPPED = Counter(
+    "kaiku_duplicate_events_total",
+    "Events skipped as already applied (below the stored position, or an event id seen before)",
+    ["consumer"],
+)
+PROCESSED_EVENTS_PRUNED = Counter(
+    "kaiku_processed_events_pruned_total", "Event ids forgotten after the retention window", ["consumer"]
+)
 DEAD_LETTERS = Counter("kaiku_dead_letters_total", "Messages sent to the dead-letter topic", ["source_topic"])
 CONSUMER_LAG = Gauge(
     "kaiku_consumer_lag",

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +22,7 @@ from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import TypeAdapter
 
-from kaiku_runtime.consumer import BatchConsumer, DeadLetters, Handler, RefusedHandler, subscribe
+from kaiku_runtime.consumer import BatchConsumer, DeadLetters, Handler, RefusedHandler, Upcaster, subscribe
 from kaiku_runtime.db import apply_migrations, create_pool, ensure_database, with_database
 from kaiku_runtime.edge import MAX_JSON_BODY_BYTES, HttpEdge, RefuseUnsafeStart
 from kaiku_runtime.errors import install_error_handlers
@@ -33,6 +34,8 @@ from kaiku_runtime.unit_of_work import UnitOfWork
 
 log = get_logger(__name__)
 MAX_KAFKA_MESSAGE_BYTES = 4 * 1024 * 1024
+PRUNE_EVERY_S = 600.0
+"""How often each instance forgets the event ids older than KAIKU_PROCESSED_EVENTS_RETENTION_HOURS."""
 
 BackgroundTask = Callable[["KaikuService"], Coroutine[Any, Any, None]]
 # Opened once the pool is up, closed before it (in reverse order): a service's own clients and stores.
@@ -136,7 +139,9 @@ class KaikuService:
         dedupe_by_event_id: bool = True,
         group_id: str | None = None,
         on_refused: RefusedHandler | None = None,
+        upcasters: Mapping[int, Upcaster] | None = None,
     ) -> BatchConsumer[Any]:
+        """`upcasters`: {n: turns schema_version n into n + 1} for documents older than the contract."""
         consumer: BatchConsumer[Any] = BatchConsumer(
             name=name,
             topic=topic,
@@ -147,6 +152,7 @@ class KaikuService:
             dedupe_by_event_id=dedupe_by_event_id,
             after_commit=self.unit_of_work.committed,
             on_refused=on_refused,
+            upcasters=upcasters,
         )
         subscribe(
             self.broker,
@@ -223,6 +229,8 @@ class KaikuService:
         for resource in self.resources:
             await resources.enter_async_context(resource(self))
         tasks = [asyncio.create_task(task(self), name=f"{self.name}-background") for task in self.background]
+        if any(consumer.dedupes_by_event_id for consumer in self.consumers):
+            tasks.append(asyncio.create_task(self._prune_processed_events(), name=f"{self.name}-prune"))
         log.info("service_started", port_hint=True)
         try:
             yield
@@ -242,6 +250,20 @@ class KaikuService:
                     await self._producer.stop()
             await self._pool.close()
             log.info("service_stopped")
+
+    async def _prune_processed_events(self) -> None:
+        """Keep `processed_events` to the retention window: every instance prunes (a delete of rows another
+        instance deleted first finds nothing); a failure waits for the next round."""
+        retention = timedelta(hours=self.settings.processed_events_retention_hours)
+        while True:
+            await asyncio.sleep(PRUNE_EVERY_S)
+            for consumer in self.consumers:
+                if not consumer.dedupes_by_event_id:
+                    continue
+                try:
+                    await consumer.prune_processed_events(retention)
+                except Exception as exc:
+                    log.warning("processed_events_prune_failed", consumer=consumer.name, error=type(exc).__name__)
 
     async def ready(self) -> dict[str, str]:
         checks: dict[str, str] = {}

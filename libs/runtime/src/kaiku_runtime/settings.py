@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, Self
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "kaiku-dev-secret-not-for-production"
@@ -44,6 +44,9 @@ class ServiceSettings(BaseSettings):
     # Appended to every consumer group id: lets tests run several instances side by side.
     consumer_group_suffix: str = ""
     consumer_max_records: int = 500
+    # How long a consumer keeps the event ids it applied (processed_events): longer than any re-delivery
+    # the outbox relay can cause (a re-publish comes within minutes of the first); older ones are pruned.
+    processed_events_retention_hours: float = Field(default=168.0, gt=0)
     outbox_poll_seconds: float = 0.05
     outbox_batch_size: int = 500
     # Kafka authentication (deploy/README.md "Kafka access"): PLAINTEXT for the dev stack and the tests;

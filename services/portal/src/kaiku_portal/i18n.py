@@ -789,9 +789,9 @@ M: dict[str, tuple[str, str, str]] = {
         "no trial: the region is permanent",
     ),
     "region.error.ids": (
-        "Anna tunnus (kirjaimia, numeroita, - tai _) ja nimi.",
-        "Ange id (bokstäver, siffror, - eller _) och namn.",
-        "Give an id (letters, digits, - or _) and a name.",
+        "Anna tunnus (kirjaimia, numeroita, . _ : tai -) ja nimi.",
+        "Ange id (bokstäver, siffror, . _ : eller -) och namn.",
+        "Give an id (letters, digits, . _ : or -) and a name.",
     ),
     # -- statistics ----------------------------------------------------------------------------
     "stats.title": ("Alueen tilastot", "Regionens statistik", "Region statistics"),

@@ -13,10 +13,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kaiku_contracts.cards import CODE_PREFIX_PATTERN
+
 from kaiku_issuance.domain.refusals import Refusal
 
 MAX_RANGE_SIZE = 10_000_000  # no region prints more; a bigger range is a typo in first/last
-PREFIX_PATTERN = r"^[A-Z-]{0,12}$"
+PREFIX_PATTERN = CODE_PREFIX_PATTERN
 _CODE = re.compile(r"^([A-Z-]*)([0-9]+)$")
 
 

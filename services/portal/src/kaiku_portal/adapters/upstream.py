@@ -4,17 +4,23 @@ The portal owns no domain data: every page reads and writes through the services
 (docs/contract.md). Each call carries a short-lived JWT whose `sub` is the person's account id, so the
 services record who acted. Refusals come back as `Rejection(reason, detail)`; pages show the
 reason in the person's language, never a stack trace.
+
+`IssuanceClient`, `UsageClient` and `StatsClient` are the typed calls the pages make: they send and
+parse the services' own bodies (`kaiku_contracts.http`), so a page never reads a field the API lacks.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
+from urllib.parse import quote
 
 import httpx
+from kaiku_contracts.http import issuance, stats, usage
 from kaiku_runtime.auth import issue_token
 from kaiku_runtime.logging import get_logger
 from kaiku_runtime.metrics import REQUEST_ID_HEADER, current_request_id
+from pydantic import BaseModel, ValidationError
 
 from kaiku_portal.domain.accounts import Person
 from kaiku_portal.settings import PortalSettings
@@ -23,6 +29,7 @@ log = get_logger(__name__)
 
 ServiceName = Literal["issuance", "usage", "stats"]
 SERVICE_UNAVAILABLE = "service_unavailable"
+Answer = TypeVar("Answer", bound=BaseModel)
 
 
 class Rejection(Exception):  # noqa: N818 (a refusal, not a failure)
@@ -47,6 +54,9 @@ class Services:
         self.settings = settings
         self.http = http
         self.base = {"issuance": settings.issuance_url, "usage": settings.usage_url, "stats": settings.stats_url}
+        self.issuance = IssuanceClient(self)
+        self.usage = UsageClient(self)
+        self.stats = StatsClient(self)
 
     def token(self, person: Person) -> str:
         return issue_token(
@@ -166,3 +176,114 @@ class Services:
             except httpx.HTTPError as exc:
                 checks[name] = f"unavailable ({type(exc).__name__})"
         return checks
+
+
+def _parsed(model: type[Answer], service: ServiceName, body: Any) -> Answer:
+    """The answer as the contract's model; one that does not fit is the service failing, said as such."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        log.warning("upstream_unexpected_body", service=service, model=model.__name__, errors=exc.error_count())
+        raise Rejection(502, SERVICE_UNAVAILABLE, f"{service} answered an unexpected body") from exc
+
+
+def segment(value: str) -> str:
+    """An id as one path segment: an id of dots only (the API allows `.`) would otherwise climb the path."""
+    quoted = quote(value, safe="")
+    return quoted.replace(".", "%2E") if set(value) == {"."} else quoted
+
+
+def _sent(body: BaseModel) -> dict[str, Any]:
+    """A request model as JSON, with only the fields the page set (a PATCH changes only those)."""
+    return body.model_dump(mode="json", exclude_unset=True)
+
+
+class IssuanceClient:
+    """Issuance's API (docs/contract.md, docs/issuance.md) as the pages use it."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def distributors(self, person: Person, region_id: str | None) -> list[issuance.Distributor]:
+        answer = await self.services.get(person, "issuance", "/v1/distributors", region_id=region_id)
+        return _parsed(issuance.Distributors, "issuance", answer).distributors
+
+    async def add_distributor(self, person: Person, body: issuance.DistributorIn) -> None:
+        await self.services.post(person, "issuance", "/v1/distributors", _sent(body))
+
+    async def change_distributor(self, person: Person, distributor_id: str, body: issuance.DistributorPatch) -> None:
+        await self.services.patch(person, "issuance", f"/v1/distributors/{segment(distributor_id)}", _sent(body))
+
+    async def add_region(self, person: Person, body: issuance.RegionIn) -> None:
+        await self.services.post(person, "issuance", "/v1/regions", _sent(body))
+
+    async def change_region(self, person: Person, region_id: str, body: issuance.RegionPatch) -> None:
+        await self.services.patch(person, "issuance", f"/v1/regions/{segment(region_id)}", _sent(body))
+
+    async def cards(self, person: Person, distributor_id: str | None, after: str | None = None) -> issuance.Cards:
+        """A page of cards in code order (`next_after` continues it)."""
+        answer = await self.services.get(person, "issuance", "/v1/cards", distributor_id=distributor_id, after=after)
+        return _parsed(issuance.Cards, "issuance", answer)
+
+    async def card(self, person: Person, card_code: str) -> issuance.Card:
+        answer = await self.services.get(person, "issuance", f"/v1/cards/{segment(card_code)}")
+        return _parsed(issuance.Card, "issuance", answer)
+
+    async def grant(self, person: Person, body: dict[str, Any]) -> issuance.IssuedCard:
+        """`POST /v1/cards`; the body is the grant form's (the API judges it, in the person's language)."""
+        answer = await self.services.post(person, "issuance", "/v1/cards", body)
+        return _parsed(issuance.IssuedCard, "issuance", answer)
+
+    async def revoke(self, person: Person, card_code: str, body: issuance.RevocationIn) -> None:
+        await self.services.post(person, "issuance", f"/v1/cards/{segment(card_code)}/revocation", _sent(body))
+
+
+class UsageClient:
+    """Usage's API (docs/contract.md, docs/usage.md) as the pages use it."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def venues(self, person: Person, region_id: str | None) -> list[usage.Venue]:
+        answer = await self.services.get(person, "usage", "/v1/venues", region_id=region_id)
+        return _parsed(usage.Venues, "usage", answer).venues
+
+    async def add_venue(self, person: Person, body: usage.VenueIn) -> None:
+        await self.services.post(person, "usage", "/v1/venues", _sent(body))
+
+    async def change_venue(self, person: Person, venue_id: str, body: usage.VenuePatch) -> None:
+        await self.services.patch(person, "usage", f"/v1/venues/{segment(venue_id)}", _sent(body))
+
+    async def performances(self, person: Person, venue_id: str | None) -> list[usage.Performance]:
+        """The venue's performances in start order (from 12 hours ago on)."""
+        answer = await self.services.get(person, "usage", "/v1/performances", venue_id=venue_id)
+        return _parsed(usage.Performances, "usage", answer).performances
+
+    async def card_status(self, person: Person, card_code: str) -> usage.CardStatus:
+        answer = await self.services.get(person, "usage", f"/v1/cards/{segment(card_code)}/status")
+        return _parsed(usage.CardStatus, "usage", answer)
+
+
+class StatsClient:
+    """Stats' API (docs/contract.md, docs/stats.md) as the pages use it."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def region(self, person: Person, region_id: str | None, period: str) -> dict[str, Any]:
+        """A region's figures of a period (their shape varies by reader: docs/stats.md)."""
+        answer: dict[str, Any] = await self.services.get(
+            person, "stats", f"/v1/stats/regions/{segment(region_id or '')}", period=period
+        )
+        return answer
+
+    async def national(self, person: Person, period: str) -> dict[str, Any]:
+        answer: dict[str, Any] = await self.services.get(person, "stats", "/v1/stats/national", period=period)
+        return answer
+
+    async def annual_report(self, person: Person, region_id: str | None, year: int | str) -> stats.AnnualReport:
+        """The annual report's rows as JSON (region None: the country; national only)."""
+        answer = await self.services.get(
+            person, "stats", "/v1/reports/annual", region_id=region_id, year=year, format="json"
+        )
+        return _parsed(stats.AnnualReport, "stats", answer)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from kaiku_contracts.http.stats import AnnualReportRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,24 +30,6 @@ def bars(values: dict[str, Any] | list[tuple[str, Any]] | None) -> list[Bar]:
     ]
 
 
-def annual_rows(report_csv: bytes) -> list[dict[str, str]]:
-    """The annual report's CSV (header row, one row per month, a total row) as dicts."""
-    text = report_csv.decode("utf-8-sig")
-    sample = text.split("\n", 1)[0]
-    reader = csv.DictReader(io.StringIO(text), delimiter=";" if sample.count(";") > sample.count(",") else ",")
-    return [dict(row) for row in reader]
-
-
-def monthly(rows: list[dict[str, str]], column: str) -> list[Bar]:
-    """One bar per month (`YYYY-MM` rows; the year's total row is left out)."""
-    pairs: list[tuple[str, Any]] = []
-    for row in rows:
-        period = row.get("period", "")
-        if len(period) == 7:
-            raw = (row.get(column) or "").strip()
-            try:
-                value: float | None = float(raw)
-            except ValueError:
-                value = None
-            pairs.append((period, int(value) if value is not None and value.is_integer() else value))
-    return bars(pairs)
+def monthly(rows: Iterable[AnnualReportRow], column: str) -> list[Bar]:
+    """One bar per month of the annual report (`YYYY-MM` rows; the year's total row is left out)."""
+    return bars([(row.period, getattr(row, column)) for row in rows if len(row.period) == len("YYYY-MM")])

@@ -12,7 +12,8 @@ PROJECTION_TABLES = ("card_fact", "card_revocation", "use_fact", "use_cancellati
 
 
 async def drop_projections(conn: asyncpg.Connection, consumers: Sequence[str]) -> None:
-    """Empty the projection tables, the publisher's marks and the `consumers`' processed events."""
+    """Empty the projection tables, the publisher's marks and the `consumers`' processed events and positions
+    (a position left behind would make the replay from offset 0 skip every event)."""
     async with conn.transaction():
         await conn.execute(f"TRUNCATE {', '.join(PROJECTION_TABLES)}, snapshot_dirty")
         ours = list(consumers)
@@ -23,6 +24,7 @@ async def drop_projections(conn: asyncpg.Connection, consumers: Sequence[str]) -
             await conn.execute("DELETE FROM processed_events WHERE consumer = ANY($1::text[])", ours)
         else:  # only the projections' records: truncate, so the replay does not insert into a bloated index
             await conn.execute("TRUNCATE processed_events")
+        await conn.execute("DELETE FROM consumer_positions WHERE consumer = ANY($1::text[])", ours)
 
 
 async def flush_commits(conn: asyncpg.Connection) -> None:

@@ -1,4 +1,5 @@
-"""The annual report route (docs/contract.md `GET /v1/reports/annual`; §4.3, §12): CSV, XLSX or printable HTML."""
+"""The annual report route (docs/contract.md `GET /v1/reports/annual`; §4.3, §12): CSV, JSON, XLSX or printable
+HTML."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
 from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.envelope import EntityId
+from kaiku_contracts.http.stats import AnnualReport as AnnualReportBody
 from kaiku_runtime.auth import CurrentPrincipal
 from kaiku_runtime.service import CurrentUnitOfWork
 
@@ -20,14 +23,20 @@ router = APIRouter(prefix="/v1", tags=["stats"])
 
 class ReportFormat(StrEnum):
     CSV = "csv"
+    JSON = "json"
     XLSX = "xlsx"
     HTML = "html"
 
 
 @router.get(
     "/reports/annual",
-    summary="Annual report of a region or (without region_id) the country: CSV, XLSX or printable HTML",
-    responses={200: {"content": {"text/csv": {}, "text/html": {}, "application/vnd.ms-excel": {}}}},
+    summary="Annual report of a region or (without region_id) the country: CSV, JSON, XLSX or printable HTML",
+    responses={
+        200: {
+            "model": AnnualReportBody,  # format=json
+            "content": {"text/csv": {}, "text/html": {}, "application/vnd.ms-excel": {}},
+        }
+    },
 )
 async def annual_report(
     principal: CurrentPrincipal,
@@ -46,6 +55,8 @@ async def annual_report(
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
+    if format is ReportFormat.JSON:
+        return JSONResponse(reports.to_json(built).model_dump(mode="json"))
     if format is ReportFormat.XLSX:
         return Response(
             reports.to_xlsx(built),

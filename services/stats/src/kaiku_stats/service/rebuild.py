@@ -2,9 +2,10 @@
 
 Reads with a raw aiokafka consumer (no group, nothing committed) up to the end offsets seen at the
 start, and applies every batch through the SAME consumer path as the live service (decode,
-de-duplication by event_id in `processed_events`, the same handlers). Run it while the service is
-stopped (docs/stats.md "Rebuild"); when the service starts again, its consumer groups resume
-from their committed offsets and every event the rebuild already applied is skipped by event_id.
+positions in `consumer_positions`, de-duplication by event_id in `processed_events`, the same handlers).
+Run it while the service is stopped (docs/stats.md "Rebuild"); when the service starts again, its
+consumer groups resume from their committed offsets and every event the rebuild already applied is
+skipped, being below the position the rebuild stored.
 
 Speed (bench/RESULTS.md, 2026-11-30): each partition is a lane whose batches are applied in order while
 other lanes' batches run on other connections, so decoding (this process's CPU) overlaps the statements

@@ -1,4 +1,4 @@
-"""Annual report of a region or the country (§4.3, §12): CSV, XLSX and a printable HTML page.
+"""Annual report of a region or the country (§4.3, §12): CSV, JSON, XLSX and a printable HTML page.
 
 The report is meant to be shown and passed on (the yearly feedback meeting, the national office),
 so its holder breakdowns are always the published ones, protected with every other published table
@@ -16,6 +16,7 @@ from html import escape
 from typing import Any
 
 import asyncpg
+from kaiku_contracts.http import stats as answers
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -26,18 +27,8 @@ from kaiku_stats.domain.periods import months_of_year
 from kaiku_stats.domain.publication import PublishedHolders
 from kaiku_stats.service.protection import protected_year
 
-CSV_COLUMNS: tuple[str, ...] = (
-    "period",
-    "cards_issued",
-    "cards_active",
-    "redemptions",
-    "adult_tickets",
-    "child_tickets",
-    "course_places",
-    "distinct_cards_used",
-    "usage_rate",
-)
-"""docs/contract.md: the annual report CSV columns, in this order."""
+CSV_COLUMNS: tuple[str, ...] = answers.ANNUAL_REPORT_COLUMNS
+"""docs/contract.md: the annual report CSV columns, in this order (the JSON rows' fields)."""
 
 BREAKDOWN_TITLES = {
     "holders_by_age_group": "Age group",
@@ -103,6 +94,12 @@ def to_csv(report: AnnualReport) -> str:
     for row in report.rows():
         writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
     return out.getvalue()
+
+
+def to_json(report: AnnualReport) -> answers.AnnualReport:
+    """The same rows as the CSV, as numbers (usage_rate unrounded beyond the figures' own 4 decimals)."""
+    rows = [answers.AnnualReportRow.model_validate(row) for row in report.rows()]
+    return answers.AnnualReport(region_id=report.region_id, year=report.year, rows=rows)
 
 
 def to_xlsx(report: AnnualReport) -> bytes:

@@ -16,9 +16,6 @@ from kaiku_contracts.calendar import helsinki_date
 from kaiku_contracts.enums import CardType, Channel, RedemptionKind, RejectionReason, VenueCategory
 from kaiku_contracts.limits import PerformanceKind
 
-BOOKING_OPENS_MIN_DAYS = 30
-"""§8.2: booking may be limited to open "one month before" at the earliest, never later (docs/contract.md: 30 days)."""
-
 
 @dataclass(frozen=True, slots=True)
 class RedemptionRequest:

@@ -11,8 +11,7 @@ import hashlib
 import hmac
 from enum import StrEnum
 
-SIGNATURE_HEADER = "signature"
-MIN_KEY_LENGTH = 32
+from kaiku_contracts.redemptions import SIGNATURE_HEADER as SIGNATURE_HEADER
 
 
 class SignatureCheck(StrEnum):

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.enums import RejectionReason
 from kaiku_contracts.envelope import CardCode, EntityId
+from kaiku_contracts.http.usage import AgencyIn, PerformanceIn, RedemptionIn, VenueIn, VenuePatch
 from kaiku_contracts.identity_codes import contains_identity_code
 from kaiku_contracts.limits import GUEST_PRODUCER_MAXIMUM, PerformanceKind, above_guest_producer_maximum
 from kaiku_contracts.redemptions import RedemptionId
@@ -21,7 +22,6 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from kaiku_usage.domain.redemption import RedemptionRequest
 from kaiku_usage.entrypoints import access
-from kaiku_usage.entrypoints.schemas import AgencyIn, PerformanceIn, RedemptionIn, VenueIn, VenuePatch
 from kaiku_usage.service import redemptions, venues
 from kaiku_usage.service.imports import MAX_REPORT_BYTES, import_venue_report
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from kaiku_contracts.enums import RejectionReason
 from kaiku_contracts.envelope import EntityId
+from kaiku_contracts.http import issuance as schemas
 from kaiku_runtime.auth import CurrentPrincipal, Role
 from kaiku_runtime.logging import get_logger
 from kaiku_runtime.service import CurrentUnitOfWork
@@ -19,7 +20,6 @@ from kaiku_issuance.domain.cards import CardGrant, card_status
 from kaiku_issuance.domain.refusals import RefusedError
 from kaiku_issuance.domain.revocation import Revocation
 from kaiku_issuance.entrypoints import access
-from kaiku_issuance.entrypoints.http import schemas
 from kaiku_issuance.entrypoints.http.common import errors, not_found, refused, today
 from kaiku_issuance.service import cards as issuing
 from kaiku_issuance.service.cards import OutcomeStatus

@@ -7,10 +7,10 @@ from typing import Any
 
 from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.enums import RejectionReason
+from kaiku_contracts.http.common import ErrorBody
 from kaiku_runtime.errors import ApiError
 
 from kaiku_issuance.domain.refusals import Refusal
-from kaiku_issuance.entrypoints.http.schemas import ErrorBody
 
 
 def refused(*refusals: Refusal) -> ApiError:

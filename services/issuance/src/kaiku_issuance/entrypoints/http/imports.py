@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Query, UploadFile
 from kaiku_contracts.enums import RejectionReason
 from kaiku_contracts.envelope import EntityId
+from kaiku_contracts.http import issuance as schemas
 from kaiku_runtime.auth import CurrentPrincipal, Role
 from kaiku_runtime.errors import ApiError
 from kaiku_runtime.logging import get_logger
@@ -17,7 +18,6 @@ from kaiku_issuance.adapters import organisations as store
 from kaiku_issuance.domain.paper_form import COLUMNS
 from kaiku_issuance.domain.refusals import RefusedError
 from kaiku_issuance.entrypoints import access
-from kaiku_issuance.entrypoints.http import schemas
 from kaiku_issuance.entrypoints.http.common import errors, refused, today
 from kaiku_issuance.service import paper_import
 from kaiku_issuance.service.cards import OutcomeStatus

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 from kaiku_contracts.envelope import EntityId
+from kaiku_contracts.http import issuance as schemas
 from kaiku_runtime.auth import CurrentPrincipal, Role
 from kaiku_runtime.service import CurrentUnitOfWork
 
@@ -14,7 +15,6 @@ from kaiku_issuance.adapters.organisations import Record, StoredRange
 from kaiku_issuance.domain.refusals import RefusedError
 from kaiku_issuance.domain.stock import CodeRange
 from kaiku_issuance.entrypoints import access
-from kaiku_issuance.entrypoints.http import schemas
 from kaiku_issuance.entrypoints.http.common import errors, not_found, refused
 from kaiku_issuance.service import organisations
 

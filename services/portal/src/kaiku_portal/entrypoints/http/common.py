@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from kaiku_portal.adapters.upstream import ServiceName, Services
-from kaiku_portal.domain.accounts import Session
+from pydantic import BaseModel, ValidationError
+
+Body = TypeVar("Body", bound=BaseModel)
 
 
-async def region_listing(
-    services: Services, session: Session, service: ServiceName, path: str, key: str
-) -> list[dict[str, Any]]:
-    """The person's region's distributors or venues (`{key: [...]}`: docs/contract.md)."""
-    answer = await services.get(session.person, service, path, region_id=session.person.region_id)
-    listed: list[dict[str, Any]] = answer[key]
-    return listed
+def form_body(model: type[Body], values: dict[str, Any]) -> Body | None:
+    """The form as the API's request body, or None where the API would refuse it: the portal checks ids
+    and fields with the API's own models (kaiku_contracts.http), so the two never disagree."""
+    try:
+        return model.model_validate(values)
+    except ValidationError:
+        return None

@@ -7,14 +7,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from kaiku_contracts.enums import VenueCategory
+from kaiku_contracts.http.common import is_entity_id
+from kaiku_contracts.http.issuance import DistributorIn, DistributorPatch, RegionIn, RegionPatch
+from kaiku_contracts.http.usage import VenueIn, VenuePatch
 from kaiku_runtime.auth import Role
 
-from kaiku_portal.adapters.upstream import Download, Rejection, ServiceName
+from kaiku_portal.adapters.upstream import Download, Rejection, Services
 from kaiku_portal.domain.accounts import Session
-from kaiku_portal.domain.charts import annual_rows, bars, monthly
+from kaiku_portal.domain.charts import bars, monthly
 from kaiku_portal.domain.formats import current_year, valid_period
 from kaiku_portal.entrypoints.access import checked_form, region_asked, role
-from kaiku_portal.entrypoints.http.common import region_listing
+from kaiku_portal.entrypoints.http.common import form_body
 from kaiku_portal.entrypoints.http.web import CurrentServices, field, render
 from kaiku_portal.i18n import translate
 
@@ -29,7 +32,14 @@ FIGURES = (
     "cards_issued", "cards_active", "redemptions", "adult_tickets", "child_tickets", "course_places",
     "distinct_cards_used",
 )  # fmt: skip
-ID_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+async def _names(services: Services, session: Session, kind: str) -> dict[str, str]:
+    """The region's distributors or venues by id (their names)."""
+    person = session.person
+    if kind == "distributor":
+        return {d.distributor_id: d.name for d in await services.issuance.distributors(person, person.region_id)}
+    return {v.venue_id: v.name for v in await services.usage.venues(person, person.region_id)}
 
 
 async def _region_page(
@@ -37,8 +47,8 @@ async def _region_page(
 ) -> Response:
     rejection = context.pop("rejection", None)
     try:
-        distributors = await region_listing(services, session, "issuance", "/v1/distributors", "distributors")
-        venues = await region_listing(services, session, "usage", "/v1/venues", "venues")
+        distributors = await services.issuance.distributors(session.person, session.person.region_id)
+        venues = await services.usage.venues(session.person, session.person.region_id)
     except Rejection as refused:
         distributors, venues = [], []
         rejection = rejection or refused
@@ -60,12 +70,12 @@ async def _region_page(
 ID_TAKEN = {"region_exists", "distributor_exists", "venue_exists"}
 
 
-def _taken(request: Request, rejection: Rejection, entity_id: str, listed: list[dict[str, Any]], key: str) -> str:
+def _taken(request: Request, rejection: Rejection, entity_id: str, names: dict[str, str]) -> str:
     """The refusal in words, naming what already has the id where the page's listing shows it."""
     lang = request.state.lang
-    owner = next((item.get("name") for item in listed if item.get(key) == entity_id), None)
+    owner = names.get(entity_id)
     if owner:
-        return translate(lang, "region.taken_by", id=entity_id, name=str(owner))
+        return translate(lang, "region.taken_by", id=entity_id, name=owner)
     return translate(lang, f"reason.{rejection.reason}")
 
 
@@ -75,12 +85,11 @@ async def _refused(
     """The region page after a service said no to an add; an id already taken is named in words."""
     if rejection.reason not in ID_TAKEN:
         return await _region_page(request, session, services, status=rejection.status, rejection=rejection)
-    service: ServiceName = "issuance" if kind == "distributor" else "usage"
     try:
-        listed = await region_listing(services, session, service, f"/v1/{kind}s", f"{kind}s")
+        names = await _names(services, session, kind)
     except Rejection:
-        listed = []
-    error = _taken(request, rejection, entity_id, listed, f"{kind}_id")
+        names = {}
+    error = _taken(request, rejection, entity_id, names)
     return await _region_page(request, session, services, status=rejection.status, error=error)
 
 
@@ -97,19 +106,17 @@ async def region(request: Request, session: Coordinator, services: CurrentServic
     return await _region_page(request, session, services)
 
 
-def _valid_id(value: str) -> bool:
-    return 0 < len(value) <= 64 and set(value) <= ID_CHARS
-
-
 @router.post("/region/distributors")
 async def add_distributor(request: Request, session: Coordinator, services: CurrentServices) -> Response:
     form = await checked_form(request)
     distributor_id, name = field(form, "distributor_id"), field(form, "name")
-    if not _valid_id(distributor_id) or not name:
+    body = form_body(
+        DistributorIn, {"distributor_id": distributor_id, "region_id": session.person.region_id, "name": name}
+    )
+    if body is None:
         return await _region_page(request, session, services, status=422, error_key="region.error.ids")
-    body = {"distributor_id": distributor_id, "region_id": session.person.region_id, "name": name}
     try:
-        await services.post(session.person, "issuance", "/v1/distributors", body)
+        await services.issuance.add_distributor(session.person, body)
     except Rejection as rejection:
         return await _refused(request, session, services, rejection, distributor_id, "distributor")
     return await _region_page(request, session, services, saved=name)
@@ -122,13 +129,14 @@ async def edit_distributor(
     """Rename a distributor: first asked (the confirmation page), then `PATCH /v1/distributors/{id}`."""
     form = await checked_form(request)
     name, current = field(form, "name"), field(form, "current_name")
-    if not _valid_id(distributor_id) or not name:
+    body = form_body(DistributorPatch, {"name": name})
+    if not is_entity_id(distributor_id) or body is None or body.name is None:
         return await _region_page(request, session, services, status=422, error_key="region.error.ids")
     if field(form, "confirmed") != "yes":
         return _confirm(request, f"/region/distributors/{distributor_id}", distributor_id,
                         [("region.name", f"{current} → {name}")], {"name": name, "current_name": current})  # fmt: skip
     try:
-        await services.patch(session.person, "issuance", f"/v1/distributors/{distributor_id}", {"name": name})
+        await services.issuance.change_distributor(session.person, distributor_id, body)
     except Rejection as rejection:
         return await _region_page(request, session, services, status=rejection.status, rejection=rejection)
     return await _region_page(request, session, services, saved=name)
@@ -138,23 +146,13 @@ async def edit_distributor(
 async def add_venue(request: Request, session: Coordinator, services: CurrentServices) -> Response:
     form = await checked_form(request)
     venue_id, name, category = field(form, "venue_id"), field(form, "name"), field(form, "category")
-    agencies = [a.strip() for a in field(form, "agencies").replace(";", ",").split(",") if a.strip()]
-    if (
-        not _valid_id(venue_id)
-        or not name
-        or category not in {c.value for c in VenueCategory}
-        or not all(map(_valid_id, agencies))
-    ):
+    values = {"venue_id": venue_id, "region_id": session.person.region_id, "name": name, "category": category,
+              "agencies": _agency_ids(field(form, "agencies"))}  # fmt: skip
+    body = form_body(VenueIn, values)
+    if body is None:
         return await _region_page(request, session, services, status=422, error_key="region.error.ids")
-    body = {
-        "venue_id": venue_id,
-        "region_id": session.person.region_id,
-        "name": name,
-        "category": category,
-        "agencies": agencies,
-    }
     try:
-        await services.post(session.person, "usage", "/v1/venues", body)
+        await services.usage.add_venue(session.person, body)
     except Rejection as rejection:
         return await _refused(request, session, services, rejection, venue_id, "venue")
     return await _region_page(request, session, services, saved=name)
@@ -170,24 +168,25 @@ async def edit_venue(request: Request, venue_id: str, session: Coordinator, serv
     form = await checked_form(request)
     name, current = field(form, "name"), field(form, "current_name")
     agencies, current_agencies = _agency_ids(field(form, "agencies")), _agency_ids(field(form, "current_agencies"))
-    if not _valid_id(venue_id) or not name or not all(map(_valid_id, agencies)):
+    if not is_entity_id(venue_id) or form_body(VenuePatch, {"name": name, "agencies": agencies}) is None:
         return await _region_page(request, session, services, status=422, error_key="region.error.ids")
-    body: dict[str, Any] = {}
+    wanted: dict[str, Any] = {}
     changes: list[tuple[str, str]] = []
     if name != current:
-        body["name"] = name
+        wanted["name"] = name
         changes.append(("region.name", f"{current} → {name}"))
     if agencies != current_agencies:
-        body["agencies"] = agencies
+        wanted["agencies"] = agencies
         changes.append(("region.agencies", f"{', '.join(current_agencies) or '–'} → {', '.join(agencies) or '–'}"))
-    if not body:
+    body = form_body(VenuePatch, wanted)
+    if not wanted or body is None:
         return await _region_page(request, session, services, error_key="change.nothing")
     if field(form, "confirmed") != "yes":
         fields = {"name": name, "current_name": current, "agencies": ", ".join(agencies),
                   "current_agencies": ", ".join(current_agencies)}  # fmt: skip
         return _confirm(request, f"/region/venues/{venue_id}", venue_id, changes, fields)
     try:
-        await services.patch(session.person, "usage", f"/v1/venues/{venue_id}", body)
+        await services.usage.change_venue(session.person, venue_id, body)
     except Rejection as rejection:
         return await _region_page(request, session, services, status=rejection.status, rejection=rejection)
     return await _region_page(request, session, services, saved=name)
@@ -209,19 +208,14 @@ async def region_stats(request: Request, session: Coordinator, services: Current
     rejection: Rejection | None = None
     figures: dict[str, Any] | None = None
     try:
-        figures = await services.get(
-            session.person, "stats", f"/v1/stats/regions/{session.person.region_id}", period=period
-        )
+        figures = await services.stats.region(session.person, session.person.region_id, period)
     except Rejection as refused:
         rejection = refused
     months: list[Any] = []
     try:
-        report = await services.download(
-            session.person, "stats", "/v1/reports/annual", region_id=session.person.region_id, year=year, format="csv"
-        )
-        rows = annual_rows(report.content)
-        months = [(column, monthly(rows, column)) for column in ("redemptions", "cards_issued")]
-    except (Rejection, ValueError, UnicodeDecodeError):
+        report = await services.stats.annual_report(session.person, session.person.region_id, year)
+        months = [(column, monthly(report.rows, column)) for column in ("redemptions", "cards_issued")]
+    except Rejection:
         months = []  # the figures above still show; the monthly chart needs the annual report
     return render(
         request,
@@ -273,7 +267,7 @@ async def national(request: Request, session: National, services: CurrentService
     figures: dict[str, Any] | None = None
     rejection: Rejection | None = None
     try:
-        figures = await services.get(session.person, "stats", "/v1/stats/national", period=period)
+        figures = await services.stats.national(session.person, period)
     except Rejection as refused:
         rejection = refused
     return render(
@@ -317,19 +311,20 @@ async def national_report(
 async def add_region(request: Request, session: National, services: CurrentServices) -> Response:
     form = await checked_form(request)
     region_id, name, trial = field(form, "region_id"), field(form, "name"), field(form, "trial_ends_on")
-    if not _valid_id(region_id) or not name:
-        return _national_form(request, status=422, error_key="region.error.ids",
-                              values={"region_id": region_id, "name": name, "trial_ends_on": trial})  # fmt: skip
-    body: dict[str, Any] = {"region_id": region_id, "name": name}
-    if trial:
-        body["trial_ends_on"] = trial
+    values = {"region_id": region_id, "name": name, "trial_ends_on": trial}
+    body = form_body(RegionIn, {"region_id": region_id, "name": name} | ({"trial_ends_on": trial} if trial else {}))
+    if body is None:
+        error_key = (
+            "region.error.ids" if form_body(RegionIn, {"region_id": region_id, "name": name}) is None else "error.date"
+        )
+        return _national_form(request, status=422, error_key=error_key, values=values)
     try:
-        await services.post(session.person, "issuance", "/v1/regions", body)
+        await services.issuance.add_region(session.person, body)
     except Rejection as rejection:
         taken = rejection.reason in ID_TAKEN
         return _national_form(request, status=rejection.status, rejection=None if taken else rejection,
-                              error=_taken(request, rejection, region_id, [], "region_id") if taken else None,
-                              values={"region_id": region_id, "name": name, "trial_ends_on": trial})  # fmt: skip
+                              error=_taken(request, rejection, region_id, {}) if taken else None,
+                              values=values)  # fmt: skip
     return _national_form(request, saved=name)
 
 
@@ -348,27 +343,30 @@ async def edit_region(request: Request, session: National, services: CurrentServ
     region_id, name, trial = field(form, "region_id"), field(form, "name"), field(form, "trial_ends_on")
     permanent = field(form, "permanent") == "yes"
     values = {"edit_region_id": region_id, "edit_name": name, "edit_trial_ends_on": trial}
-    if not _valid_id(region_id):
+    if not is_entity_id(region_id):
         return _national_form(request, status=422, error_key="region.error.ids", values=values)
-    body: dict[str, Any] = {}
+    wanted: dict[str, Any] = {}
     changes: list[tuple[str, str]] = []
     lang = request.state.lang
     if name:
-        body["name"] = name
+        wanted["name"] = name
         changes.append(("region.name", name))
     if permanent:
-        body["trial_ends_on"] = None  # docs/contract.md: null makes the region permanent
+        wanted["trial_ends_on"] = None  # docs/contract.md: null makes the region permanent
         changes.append(("national.trial_ends_on", translate(lang, "change.permanent")))
     elif trial:
-        body["trial_ends_on"] = trial
+        wanted["trial_ends_on"] = trial
         changes.append(("national.trial_ends_on", trial))
-    if not body:
+    if not wanted:
         return _national_form(request, status=422, error_key="change.nothing", values=values)
+    body = form_body(RegionPatch, wanted)
+    if body is None:
+        return _national_form(request, status=422, error_key="error.date", values=values)
     if field(form, "confirmed") != "yes":
         fields = {"region_id": region_id, "name": name, "trial_ends_on": trial, "permanent": "yes" if permanent else ""}
         return _confirm(request, "/national/region-changes", region_id, changes, fields)
     try:
-        await services.patch(session.person, "issuance", f"/v1/regions/{region_id}", body)
+        await services.issuance.change_region(session.person, region_id, body)
     except Rejection as rejection:
         return _national_form(request, status=rejection.status, rejection=rejection, values=values)
     return _national_form(request, saved=name or region_id)

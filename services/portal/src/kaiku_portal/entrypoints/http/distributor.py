@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from kaiku_contracts.cards import MAX_CHILDREN_UNDER_18
 from kaiku_contracts.enums import CardType, Gender, LifeSituation, RevocationReason
+from kaiku_contracts.http.issuance import Card, RevocationIn
 from kaiku_runtime.auth import Role
 from starlette.datastructures import FormData, UploadFile
 
@@ -18,6 +19,7 @@ from kaiku_portal.domain.codes import normalise_card_code
 from kaiku_portal.domain.formats import current_year
 from kaiku_portal.domain.languages import MOTHER_TONGUES
 from kaiku_portal.entrypoints.access import checked_form, role
+from kaiku_portal.entrypoints.http.common import form_body
 from kaiku_portal.entrypoints.http.web import CurrentServices, field, render
 
 router = APIRouter()
@@ -133,26 +135,21 @@ async def grant(request: Request, session: Distributor, services: CurrentService
 async def my_cards(
     request: Request, session: Distributor, services: CurrentServices, code: str = "", after: str = ""
 ) -> Response:
-    cards: list[dict[str, Any]] = []
+    cards: list[Card] = []
     next_after: str | None = None
     rejection: Rejection | None = None
     try:
-        listing = await services.get(
-            session.person,
-            "issuance",
-            "/v1/cards",
-            distributor_id=session.person.org_id,
-            after=normalise_card_code(after) if after else None,
+        listing = await services.issuance.cards(
+            session.person, session.person.org_id, normalise_card_code(after) if after else None
         )
-        cards = listing["cards"]
-        next_after = listing.get("next_after")
+        cards, next_after = listing.cards, listing.next_after
     except Rejection as refused:
         rejection = refused
-    found: dict[str, Any] | None = None
+    found: Card | None = None
     wanted = normalise_card_code(code) if code else None
     if wanted:
         try:
-            found = await services.get(session.person, "issuance", f"/v1/cards/{wanted}")
+            found = await services.issuance.card(session.person, wanted)
         except Rejection as refused:
             rejection = refused
     return render(
@@ -172,8 +169,8 @@ async def my_cards(
 async def revoke(request: Request, card_code: str, session: Distributor, services: CurrentServices) -> Response:
     form = await checked_form(request)
     code = normalise_card_code(card_code) or ""
-    reason = field(form, "reason")
-    if reason not in {r.value for r in RevocationReason} or field(form, "confirm") != "yes":
+    revocation = form_body(RevocationIn, {"reason": field(form, "reason")})
+    if revocation is None or field(form, "confirm") != "yes":
         return render(
             request,
             "cards.html",
@@ -186,7 +183,7 @@ async def revoke(request: Request, card_code: str, session: Distributor, service
             **_choices(),
         )
     try:
-        await services.post(session.person, "issuance", f"/v1/cards/{code}/revocation", {"reason": reason})
+        await services.issuance.revoke(session.person, code, revocation)
     except Rejection as rejection:
         return render(
             request,

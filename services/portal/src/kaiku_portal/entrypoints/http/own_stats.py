@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from kaiku_contracts.http.usage import Performance
 from kaiku_runtime.auth import Role
 
 from kaiku_portal.adapters.upstream import Rejection, Services
@@ -76,10 +77,10 @@ async def venue_stats(
     request: Request, session: Annotated[Session, role(Role.VENUE)], services: CurrentServices, period: str = ""
 ) -> Response:
     """Uses by performance and month, and how full each performance's card-holder places are."""
-    limits: dict[str, Any] = {}
+    limits: dict[str, Performance] = {}
     try:
-        listed = await services.get(session.person, "usage", "/v1/performances", venue_id=session.person.org_id)
-        limits = {p["performance_id"]: p for p in listed["performances"]}
+        listed = await services.usage.performances(session.person, session.person.org_id)
+        limits = {p.performance_id: p for p in listed}
     except Rejection:
         limits = {}  # the uses still show; the places need usage's listing
     path = f"/v1/stats/venues/{session.person.org_id}"

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from kaiku_contracts.envelope import ID_PATTERN, PATTERN_MEANINGS
+from kaiku_contracts.http.common import is_entity_id
 
-from kaiku_portal.adapters.upstream import Rejection
+from kaiku_portal.adapters.upstream import Rejection, segment
 from kaiku_portal.domain.formats import current_year, valid_period
 from kaiku_portal.entrypoints.http.coordination import stats_context
 from kaiku_portal.entrypoints.http.web import CurrentServices, render
 
 router = APIRouter()
-REGION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-"""The ids docs/contract.md allows: anything else never reaches the stats URL (no path tricks from a query)."""
 
 
 def _open_path(region_id: str) -> str:
     """The feed's path for the whole country ("") or a region; refused for something that is not a region id."""
     if not region_id:
         return "/v1/open/national"
-    if not REGION_ID.fullmatch(region_id):
-        raise Rejection(422, "invalid_request", "region_id: letters, digits and . _ : -")
-    return f"/v1/open/regions/{region_id}"
+    if not is_entity_id(region_id):  # the API's own id type: no path tricks from a query
+        raise Rejection(422, "invalid_request", f"region_id: {PATTERN_MEANINGS[ID_PATTERN]}")
+    return f"/v1/open/regions/{segment(region_id)}"
 
 
 @router.get("/statistics")

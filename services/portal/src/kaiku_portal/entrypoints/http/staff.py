@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from kaiku_runtime.auth import Role
 from kaiku_runtime.logging import get_logger
 
-from kaiku_portal.adapters.upstream import Rejection, ServiceName
+from kaiku_portal.adapters.upstream import Rejection
 from kaiku_portal.domain.accounts import AccountError, PasswordChange, Session, StaffAccount, check_new_account
 from kaiku_portal.domain.staff import (
     MIN_PASSWORD_LENGTH,
@@ -28,27 +28,26 @@ from kaiku_portal.entrypoints.access import (
     password_settable,
     role,
 )
-from kaiku_portal.entrypoints.http.common import region_listing
 from kaiku_portal.entrypoints.http.web import CurrentAccounts, CurrentServices, field, render
 
 router = APIRouter()
 log = get_logger(__name__)
 Manager = Annotated[Session, role(Role.REGION_ADMIN, Role.NATIONAL)]
-# Where each organisation kind is listed, for the organisation picker.
-LISTINGS: dict[str, tuple[ServiceName, str, str]] = {
-    "distributor": ("issuance", "/v1/distributors", "distributors"),
-    "venue": ("usage", "/v1/venues", "venues"),
-}
+# The organisation kinds an account may belong to, for the organisation picker.
+LISTINGS = ("distributor", "venue")
 
 
 async def _listed(session: Session, services: CurrentServices, kind: str) -> list[dict[str, Any]] | None:
     """The region's distributors or venues; None when the service cannot list them just now."""
-    service, path, key = LISTINGS[kind]
+    person = session.person
     try:
-        listed = await region_listing(services, session, service, path, key)
+        if kind == "distributor":
+            distributors = await services.issuance.distributors(person, person.region_id)
+            return [{"id": d.distributor_id, "name": d.name} for d in distributors]
+        venues = await services.usage.venues(person, person.region_id)
     except Rejection:
         return None
-    return [{"id": o.get(f"{kind}_id"), "name": o.get("name")} for o in listed]
+    return [{"id": v.venue_id, "name": v.name} for v in venues]
 
 
 async def _organisations(session: Session, services: CurrentServices) -> dict[str, list[dict[str, Any]]] | None:

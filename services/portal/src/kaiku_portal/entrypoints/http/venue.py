@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from kaiku_contracts.enums import Channel
+from kaiku_contracts.http.usage import CardStatus, Performance
 from kaiku_contracts.limits import PerformanceKind, minimum_card_holder_limit
 from kaiku_runtime.auth import Role
 from starlette.datastructures import UploadFile
@@ -32,14 +33,12 @@ ACCEPTED_CHANNELS = (*CLERK_CHANNELS, Channel.PAPER_FORM.value)
 MAX_CHILD_TICKETS = 10
 
 
-async def _performances(services: CurrentServices, session: Session) -> tuple[list[dict[str, Any]], bool]:
+async def _performances(services: CurrentServices, session: Session) -> tuple[list[Performance], bool]:
     """The venue's performances, and whether usage could list them (else the clerk types the id)."""
     try:
-        answer = await services.get(session.person, "usage", "/v1/performances", venue_id=session.person.org_id)
+        return await services.usage.performances(session.person, session.person.org_id), True
     except Rejection:
         return [], False
-    performances: list[dict[str, Any]] = answer["performances"]
-    return performances, True
 
 
 async def _box_office(
@@ -67,14 +66,14 @@ async def box_office(
     request: Request, session: Clerk, services: CurrentServices, code: str = "", performance_id: str = ""
 ) -> Response:
     """One step (§9.1): the scanned code shows at once whether the card is valid, until when, or why not."""
-    status: dict[str, Any] | None = None
+    status: CardStatus | None = None
     rejection: Rejection | None = None
     card_code = normalise_card_code(code) if code else None
     if code and card_code is None:
         return await _box_office(request, session, services, status=422, code=code, error_key="grant.error.card_code")
     if card_code is not None:
         try:
-            status = await services.get(session.person, "usage", f"/v1/cards/{card_code}/status")
+            status = await services.usage.card_status(session.person, card_code)
         except Rejection as refused:
             rejection = refused
     return await _box_office(

@@ -1,23 +1,22 @@
-"""HTTP request and answer bodies (OpenAPI). Requests forbid unknown fields: a name, identity code,
-address, phone or birth date is refused at the edge, never stored or echoed (§11)."""
+"""Issuance's HTTP request and answer bodies (docs/contract.md). Requests forbid unknown fields: a name,
+identity code, address, phone or birth date is refused at the edge, never stored or echoed (§11)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Literal
 
-from kaiku_contracts.cards import MAX_CHILDREN_UNDER_18, HolderProfile
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
+
+from kaiku_contracts.cards import CODE_PREFIX_PATTERN, MAX_CHILDREN_UNDER_18, HolderProfile
 from kaiku_contracts.enums import CardType, RejectionReason, RevocationReason
-from kaiku_contracts.envelope import CardCode, EntityId
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from kaiku_contracts.http.common import CardCode, EntityId, ErrorBody, Name, Strict
 
-from kaiku_issuance.domain.stock import PREFIX_PATTERN
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+__all__ = [
+    "BranchIn", "BranchName", "Card", "CardIn", "Cards", "CodeRange", "CodeRangeIn", "CodeRanges", "Distributor",
+    "DistributorIn", "DistributorPatch", "Distributors", "ErrorBody", "HolderOut", "ImportReport", "ImportRow",
+    "IssuedCard", "Region", "RegionIn", "RegionPatch", "Regions", "RevocationIn",
+]  # fmt: skip
 
 
 class RegionIn(Strict):
@@ -139,7 +138,7 @@ class CodeRangeIn(Strict):
     prefix: Annotated[
         str,
         BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
-        StringConstraints(pattern=PREFIX_PATTERN),
+        StringConstraints(pattern=CODE_PREFIX_PATTERN),
     ] = Field(default="", description="Letters (or '-') before the number, e.g. `E`; empty for plain numbers")
     first: int = Field(ge=0, description="First number printed")
     last: int = Field(ge=0, description="Last number printed")
@@ -180,8 +179,3 @@ class ImportReport(BaseModel):
     already_recorded: int
     rejected: int
     rows: list[ImportRow]
-
-
-class ErrorBody(BaseModel):
-    reason: str
-    detail: str

@@ -1,15 +1,15 @@
-"""Usage's HTTP request bodies (docs/contract.md)."""
+"""Usage's HTTP request bodies and the answers the portal reads (docs/contract.md)."""
 
 from __future__ import annotations
 
-from kaiku_contracts.enums import Channel, VenueCategory
-from kaiku_contracts.envelope import CardCode, EntityId
-from kaiku_contracts.limits import PerformanceKind
-from kaiku_contracts.redemptions import RedemptionId
+from datetime import date
+
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from kaiku_usage.domain.redemption import BOOKING_OPENS_MIN_DAYS
-from kaiku_usage.domain.signatures import MIN_KEY_LENGTH, SIGNATURE_HEADER
+from kaiku_contracts.enums import Channel, RejectionReason, VenueCategory
+from kaiku_contracts.http.common import CardCode, EntityId
+from kaiku_contracts.limits import BOOKING_OPENS_MIN_DAYS, PerformanceKind
+from kaiku_contracts.redemptions import MIN_KEY_LENGTH, SIGNATURE_HEADER, RedemptionId
 
 
 class VenueIn(BaseModel):
@@ -69,3 +69,50 @@ class VenuePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, min_length=1, max_length=200)
     agencies: list[EntityId] | None = Field(default=None, description="The ticket agencies that sell for the venue")
+
+
+# -- answers (usage's routes build them as dicts; the portal parses them with these) ---------------
+
+
+class Venue(BaseModel):
+    venue_id: str
+    region_id: str
+    name: str
+    category: VenueCategory
+    agencies: list[str] = Field(default_factory=list)
+
+
+class Venues(BaseModel):
+    """`GET /v1/venues?region_id=`."""
+
+    venues: list[Venue]
+
+
+class Performance(BaseModel):
+    performance_id: str
+    venue_id: str
+    name: str
+    starts_at: AwareDatetime
+    capacity: int
+    kind: PerformanceKind
+    card_holder_limit: int | None = None
+    guest_producer: bool = False
+    booking_opens_days_before: int | None = None
+    redeem_from_minutes_before: int | None = None
+    card_holders: int = Field(default=0, description="Card holders recorded so far against the limit")
+    cancelled: bool = False
+
+
+class Performances(BaseModel):
+    """`GET /v1/performances?venue_id=`, in start order."""
+
+    performances: list[Performance]
+
+
+class CardStatus(BaseModel):
+    """`GET /v1/cards/{card_code}/status`: the box-office check."""
+
+    card_code: str
+    valid: bool
+    valid_until: date | None
+    reason: RejectionReason | None = None
