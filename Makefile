@@ -6,7 +6,7 @@ UV := $(VENV)/bin/uv
 PY := $(VENV)/bin/python
 SERVICES := issuance usage stats portal
 
-.PHONY: help install system-deps run test lint typecheck pytest schemas bench images up down clean
+.PHONY: help install system-deps run test lint typecheck pytest schemas bench images up down clean translations
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 20
@@ -22,12 +22,27 @@ $(VENV)/.installed: $(UV) pyproject.toml uv.lock contracts/pyproject.toml libs/r
 
 install: $(VENV)/.installed system-deps  ## create .venv with every package and the dev tools
 
-system-deps:  ## Debian packages the tests need (installed once, only where missing)
-	@command -v chromium >/dev/null || { \
+# Debian's Chromium for the portal's browser tests (services/portal/tests/test_browser.py, which runs
+# $KAIKU_CHROMIUM or /usr/bin/chromium). As root (CI, a container) it is installed without asking; as
+# another user only after a yes at a terminal, never through sudo without one.
+CHROMIUM ?= $(or $(KAIKU_CHROMIUM),/usr/bin/chromium)
+APT_CHROMIUM := apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+NO_CHROMIUM := Install it with: sudo apt-get install chromium; or skip the browser tests: KAIKU_SKIP_BROWSER_TESTS=1 make test
+
+system-deps:  ## Debian's chromium for the browser tests (asks before sudo; KAIKU_SKIP_BROWSER_TESTS=1 skips)
+	@if [ -x "$(CHROMIUM)" ] || [ "$${KAIKU_SKIP_BROWSER_TESTS:-}" = 1 ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
 		echo "installing Debian's chromium (the portal's browser tests)"; \
-		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
-	}
+		$(APT_CHROMIUM); \
+	elif [ -t 0 ]; then \
+		read -r -p "The portal's browser tests need Debian's chromium: install it with sudo apt-get? [y/N] " answer; \
+		case "$$answer" in \
+			[yY]*) sudo bash -c '$(APT_CHROMIUM)' ;; \
+			*) echo "chromium not installed. $(NO_CHROMIUM)" ;; \
+		esac; \
+	else \
+		echo "chromium is missing and there is no terminal to ask before using sudo. $(NO_CHROMIUM)"; \
+	fi
 
 run: install  ## the whole platform: broker, databases, migrations, topics, the four services
 	$(VENV)/bin/kaiku dev
@@ -46,6 +61,9 @@ test: lint typecheck pytest  ## ruff, mypy and every test against a real broker 
 
 schemas: install  ## regenerate the committed JSON Schemas of the events
 	$(VENV)/bin/kaiku-schemas
+
+translations: install  ## the portal's catalogues: extract message ids, update fi/sv/en .po files, compile them
+	$(PY) services/portal/translations.py all
 
 bench: install  ## benchmarks: figures printed and written to bench/RESULTS.md
 	$(PY) -m bench

@@ -16,7 +16,7 @@ SERVICES = ("issuance", "usage", "stats", "portal")
 FOLDERS = ("domain", "service", "adapters", "entrypoints")
 # what else may sit at a package's top level: the composition root and per-service configuration
 TOP_LEVEL_MODULES = {"__init__.py", "app.py", "settings.py", "metrics.py", "i18n.py", "py.typed"}
-TOP_LEVEL_FOLDERS = {*FOLDERS, "templates", "static", "__pycache__"}
+TOP_LEVEL_FOLDERS = {*FOLDERS, "templates", "static", "locales", "__pycache__"}
 SQL = re.compile(
     r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|ON\s+CONFLICT|TRUNCATE\s)\b", re.S
 )

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 COMPOSE = [str(Path(sys.executable).parent / "docker-compose"), "-f", str(DEPLOY / "compose.yaml")]
@@ -115,3 +116,45 @@ def test_every_file_the_stack_mounts_exists(model: dict[str, Any]):
         for volume in spec.get("volumes", []):
             if volume["type"] == "bind":
                 assert Path(volume["source"]).exists(), f"{name}: {volume['source']}"
+
+
+def test_alerts_reach_someone_through_alertmanager(model: dict[str, Any]):
+    """Prometheus sends its alerts to the stack's Alertmanager, whose route mails every severity to a person."""
+    observability = DEPLOY / "observability"
+    prometheus = yaml.safe_load((observability / "prometheus.yml").read_text())
+    targets = [t for am in prometheus["alerting"]["alertmanagers"] for c in am["static_configs"] for t in c["targets"]]
+    assert targets == ["alertmanager:9093"]
+    services = model["services"]
+    assert "alertmanager" in services["prometheus"]["depends_on"]
+    manager = services["alertmanager"]
+    assert manager["profiles"] == ["observability"]
+    assert "--config.file=/etc/alertmanager/alertmanager.yml" in manager["command"]
+    mounted = {c["target"]: c["source"] for c in manager["configs"]}
+    config = yaml.safe_load(model["configs"][mounted["/etc/alertmanager/alertmanager.yml"]]["content"])
+    env = dict(line.split("=", 1) for line in filled_example_env().read_text().splitlines() if "=" in line)
+    assert config["global"]["smtp_smarthost"] == env["KAIKU_ALERT_SMTP_SMARTHOST"]
+    assert config["global"]["smtp_from"] == env["KAIKU_ALERT_EMAIL_FROM"]
+    receivers = {r["name"]: r for r in config["receivers"]}
+
+    def mails(receiver: str) -> list[str]:
+        return [c["to"] for c in receivers[receiver].get("email_configs", [])]
+
+    assert mails(config["route"]["receiver"]) == [env["KAIKU_ALERT_EMAIL_TO"]], "the default route mails the operators"
+    severities = {
+        rule["labels"]["severity"]
+        for group in yaml.safe_load((observability / "alerts.yml").read_text())["groups"]
+        for rule in group["rules"]
+    }
+    routed = {m.split("=", 1)[1].strip('"'): r["receiver"] for r in config["route"]["routes"] for m in r["matchers"]}
+    assert severities <= set(routed), severities - set(routed)
+    for severity in severities:
+        assert mails(routed[severity]), f"{severity} alerts reach nobody"
+
+
+def test_a_missing_alert_address_stops_compose_with_a_message_naming_it(tmp_path: Path):
+    env = tmp_path / "partial.env"
+    lines = filled_example_env().read_text().splitlines()
+    env.write_text("\n".join(line for line in lines if not line.startswith("KAIKU_ALERT_EMAIL_TO=")) + "\n")
+    done = compose("config", "--quiet", env_file=env)
+    assert done.returncode != 0
+    assert "KAIKU_ALERT_EMAIL_TO" in done.stderr

@@ -35,10 +35,10 @@ def test_dashboard_panels_query_existing_metrics_and_cover_the_issue():
     used = queried(expressions)
     assert used <= exposed_names(), used - exposed_names()
     for needed in (
-        "kaiku_http_request_seconds_bucket",
+        "kaiku_http_request_duration_seconds_bucket",
         "kaiku_events_published_total",
-        "kaiku_consumer_lag",
-        "kaiku_outbox_backlog",
+        "kaiku_consumer_lag_messages",
+        "kaiku_outbox_backlog_events",
         "kaiku_dead_letters_total",
         "kaiku_redemptions_rejected_total",
     ):

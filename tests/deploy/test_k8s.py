@@ -15,7 +15,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
-from kaiku_runtime.cli import build_parser
+from kaiku_runtime.cli import parse_command
 from kaiku_runtime.settings import SERVICE_PORTS
 
 K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
@@ -100,8 +100,8 @@ def test_migration_job_runs_the_same_image_with_a_command_the_cli_knows(service:
     assert migrate["image"] == deployment["spec"]["template"]["spec"]["containers"][0]["image"]
     command = migrate["command"]
     assert command[0] == "kaiku"
-    args = build_parser().parse_args(command[1:])
-    assert (args.command, args.service) == ("migrate", service)
+    name, params = parse_command(command[1:])
+    assert (name, params["service"]) == ("migrate", service)
     assert migrate["env"][0]["valueFrom"]["secretKeyRef"] == {"name": f"kaiku-{service}", "key": "KAIKU_DATABASE_URL"}
 
 

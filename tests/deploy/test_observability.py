@@ -61,10 +61,10 @@ async def test_metrics_of_issue_6_appear_on_metrics_after_traffic(service_runner
 
         await wait_until(published, timeout=30)
         text = (await http.get(f"{issuance.url}/metrics")).text
-        assert samples(text, "kaiku_outbox_backlog") == {"": 0.0}, "the relay has published the card"
+        assert samples(text, "kaiku_outbox_backlog_events") == {"": 0.0}, "the relay has published the card"
         assert "kaiku_outbox_oldest_seconds 0.0" in text
-        latency = samples(text, "kaiku_http_request_seconds_count")
-        assert latency['{method="POST",route="/v1/cards",status="201"}'] == 1
+        latency = samples(text, "kaiku_http_request_duration_seconds_count")
+        assert latency['{code="201",method="POST",route="/v1/cards"}'] == 1
         assert card_code not in text, "labels carry route templates, never card codes"
 
         # a venue records a use at a venue nobody registered: rejected, counted by reason
@@ -91,16 +91,16 @@ async def test_metrics_of_issue_6_appear_on_metrics_after_traffic(service_runner
         async def consumer_figures() -> str | None:
             text = (await http.get(f"{usage.url}/metrics")).text
             dead = samples(text, "kaiku_dead_letters_total").get('{source_topic="kaiku.cards.v1"}', 0)
-            lag = samples(text, "kaiku_consumer_lag")
+            lag = samples(text, "kaiku_consumer_lag_messages")
             return text if dead >= 1 and '{consumer="card-registry",topic="kaiku.cards.v1"}' in lag else None
 
         text = await wait_until(consumer_figures, timeout=60)
-    lag = samples(text, "kaiku_consumer_lag")['{consumer="card-registry",topic="kaiku.cards.v1"}']
+    lag = samples(text, "kaiku_consumer_lag_messages")['{consumer="card-registry",topic="kaiku.cards.v1"}']
     assert lag >= 0
     assert samples(text, "kaiku_consumer_last_batch_timestamp_seconds")
     rejected = samples(text, "kaiku_redemptions_rejected_total")
     assert rejected[f'{{reason="{rejected_reason}",source="http"}}'] >= 1, rejected
-    assert samples(text, "kaiku_outbox_backlog") == {"": 0.0}
+    assert samples(text, "kaiku_outbox_backlog_events") == {"": 0.0}
 
 
 async def test_request_id_is_echoed_or_made_and_insane_ones_are_replaced(service_runner: ServiceRunner):

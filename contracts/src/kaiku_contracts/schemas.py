@@ -1,12 +1,12 @@
 """JSON Schemas of every event, generated from the models and committed in `contracts/schemas/`.
 
-`kaiku-schemas` rewrites them; `kaiku-schemas --check` fails when the committed files are stale.
+`kaiku schemas` (also `kaiku-schemas`, `make schemas`) rewrites them; `--check` fails when the committed
+files are stale.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +46,8 @@ def render(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"
 
 
-def main() -> None:
-    check = "--check" in sys.argv
+def write_schemas(*, check: bool = False) -> list[str]:
+    """Rewrite the committed files; with `check`, rewrite nothing. Returns the stale files' names."""
     stale = []
     for name, schema in generate().items():
         path = SCHEMA_DIR / f"{name}.json"
@@ -57,5 +57,4 @@ def main() -> None:
                 stale.append(path.name)
         else:
             path.write_text(text)
-    if stale:
-        sys.exit(f"stale JSON Schemas (run `make schemas`): {', '.join(stale)}")
+    return stale

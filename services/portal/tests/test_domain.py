@@ -11,7 +11,7 @@ from kaiku_contracts.http.stats import AnnualReport
 from kaiku_portal.adapters.upstream import segment
 from kaiku_portal.domain.charts import bars, monthly
 from kaiku_portal.domain.codes import normalise_card_code
-from kaiku_portal.domain.formats import local_datetime, show_date, show_rate, valid_period
+from kaiku_portal.domain.formats import local_datetime, show_date, show_datetime, show_number, show_rate, valid_period
 from kaiku_portal.domain.staff import AccountProblem, may_manage, may_set_password, new_account_problem
 from kaiku_portal.domain.throttle import LONGEST_USERNAME, sign_in_blocked, username_acceptable
 from kaiku_portal.entrypoints.http.common import form_body
@@ -49,11 +49,28 @@ def test_language_query_beats_cookie_beats_browser():
     assert choose_language(None, "xx", None) == "fi"  # Finnish unless told otherwise
 
 
+def test_the_browsers_languages_are_negotiated_against_the_catalogues():
+    assert choose_language(None, None, "sv-FI,sv;q=0.9,en;q=0.5") == "sv"
+    assert choose_language(None, None, "EN-GB") == "en"
+    assert choose_language(None, None, "sv;q=0,en;q=0.1") == "en"  # q=0: not wanted at all
+    assert choose_language(None, None, "de-DE,fr;q=0.5,*;q=0.1") == "fi"
+    assert choose_language(None, None, "") == "fi"
+
+
 def test_dates_are_written_the_finnish_way():
     assert show_date("2027-11-22") == "22.11.2027"
     assert show_date(date(2026, 3, 1)) == "1.3.2026"
     assert show_date(None) == ""
-    assert show_rate(0.1234) == "12,3 %"
+    assert show_rate(0.1234) == "12,3\u00a0%"  # CLDR: a no-break space before the sign
+    assert show_rate(None) == "–"
+
+
+def test_each_language_writes_dates_and_numbers_as_used_in_finland():
+    assert [show_date("2027-11-22", lang) for lang in ("fi", "sv", "en")] == ["22.11.2027", "22.11.2027", "22/11/2027"]
+    assert [show_number(12345.5, lang) for lang in ("fi", "sv", "en")] == ["12\u00a0345,5"] * 3
+    assert show_number(None) == "–"
+    assert show_rate(0.5, "en") == "50,0\u00a0%"
+    assert show_datetime("2026-06-01T16:00:00+00:00", "sv") == "1.6.2026 19.00"  # Helsinki time
 
 
 def test_a_datetime_local_field_is_helsinki_time():

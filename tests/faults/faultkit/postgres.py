@@ -2,7 +2,9 @@
 
 The machine's PostgreSQL is shared by every other test (and by CI): it is never restarted. This
 one runs from pgserver's bundled binaries (the PyPI wheel the runtime already depends on) in a
-temporary data directory, listening on a free TCP port, as a non-root user when we are root.
+temporary data directory, listening on a free TCP port, as a non-root user when we are root; when that
+user cannot reach the checkout (a private directory), from the machine's own PostgreSQL or a copy of
+pgserver's binaries in /tmp (`kaiku_devkit.infra.postgres_bin_dir`).
 """
 
 from __future__ import annotations
@@ -17,15 +19,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kaiku_devkit.infra import free_port, port_open
+from kaiku_devkit.infra import free_port, port_open, postgres_bin_dir
 
 START_TIMEOUT = 60
-
-
-def _bin_dir() -> Path:
-    from pgserver._commands import POSTGRES_BIN_PATH
-
-    return Path(POSTGRES_BIN_PATH)
 
 
 def _run_as() -> str | None:
@@ -49,6 +45,7 @@ class PrivatePostgres:
     data_dir: Path
     port: int
     user: str | None
+    bin_dir: Path
 
     @property
     def url(self) -> str:
@@ -56,7 +53,7 @@ class PrivatePostgres:
 
     def _run(self, *args: str, timeout: float = START_TIMEOUT) -> None:
         subprocess.run(
-            [str(_bin_dir() / args[0]), *args[1:]],
+            [str(self.bin_dir / args[0]), *args[1:]],
             check=True,
             capture_output=True,
             timeout=timeout,
@@ -71,7 +68,7 @@ class PrivatePostgres:
         if user is not None:
             entry = pwd.getpwnam(user)
             os.chown(data_dir, entry.pw_uid, entry.pw_gid)
-        server = cls(data_dir, free_port(), user)
+        server = cls(data_dir, free_port(), user, postgres_bin_dir(user))
         server._run("initdb", "-D", str(data_dir / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8")
         server.up()
         return server

@@ -1,22 +1,28 @@
 """`make run`: the whole platform on one machine (broker, databases, migrations, topics, services).
 
-Honours `KAIKU_KAFKA_BOOTSTRAP` and `KAIKU_DATABASE_URL` (the server; each service gets its own
-database `kaiku_<service>` on it); unset, it starts the embedded Tansu broker on 127.0.0.1:9092
-and uses a local PostgreSQL or an embedded one.
+Each part is reported as it becomes ready (kaiku_runtime/progress.py `Steps`: a spinner per part on a
+terminal, one plain line per part otherwise). Honours `KAIKU_KAFKA_BOOTSTRAP` and `KAIKU_DATABASE_URL`
+(the server; each service gets its own database `kaiku_<service>` on it); unset, it starts the
+embedded Tansu broker on 127.0.0.1:9092 and uses a local PostgreSQL or an embedded one.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 from kaiku_runtime.db import apply_migrations, ensure_database, migrations_dir, with_database
+from kaiku_runtime.logging import uvicorn_log_config
+from kaiku_runtime.progress import Steps
 from kaiku_runtime.settings import DEFAULT_KAFKA_BOOTSTRAP, DEV_MODE_ENV, SERVICE_PORTS, database_name
 from kaiku_runtime.topics import create_topics
 
@@ -41,7 +47,20 @@ def service_module(name: str) -> str:
     return f"kaiku_{name}.app:app"
 
 
+def _log_config_file(name: str, log_file: Path | None) -> Path:
+    """uvicorn's `--log-config` (JSON lines from its first line, deploy/README.md), beside the service's log."""
+    if log_file is not None:
+        path = log_file.with_name(f"{log_file.name}.logging.json")
+    else:
+        fd, tmp = tempfile.mkstemp(prefix=f"kaiku-{name}-", suffix=".logging.json")
+        os.close(fd)
+        path = Path(tmp)
+    path.write_text(json.dumps(uvicorn_log_config(name)))
+    return path
+
+
 def spawn_service(name: str, port: int, env: dict[str, str], log_file: Path | None = None) -> ServiceProcess:
+    log_config = _log_config_file(name, log_file)
     out = log_file.open("ab") if log_file is not None else None
     process = subprocess.Popen(  # noqa: S603
         [
@@ -54,6 +73,8 @@ def spawn_service(name: str, port: int, env: dict[str, str], log_file: Path | No
             "--port",
             str(port),
             "--no-access-log",
+            "--log-config",
+            str(log_config),
             "--log-level",
             "warning",
             "--timeout-graceful-shutdown",
@@ -67,7 +88,12 @@ def spawn_service(name: str, port: int, env: dict[str, str], log_file: Path | No
     return ServiceProcess(name, port, process)
 
 
-def wait_ready(services: list[ServiceProcess], timeout: float = 120.0) -> None:
+def wait_ready(
+    services: list[ServiceProcess],
+    timeout: float = 120.0,
+    on_ready: Callable[[ServiceProcess], None] | None = None,
+) -> None:
+    """Wait until every service answers /health/ready; `on_ready` is told of each as it does."""
     deadline = time.monotonic() + timeout
     pending = list(services)
     while pending and time.monotonic() < deadline:
@@ -77,6 +103,8 @@ def wait_ready(services: list[ServiceProcess], timeout: float = 120.0) -> None:
             try:
                 if httpx.get(f"{svc.url}/health/ready", timeout=2).status_code == 200:
                     pending.remove(svc)
+                    if on_ready is not None:
+                        on_ready(svc)
             except httpx.HTTPError:
                 pass
         time.sleep(0.3)
@@ -95,34 +123,52 @@ def stop_services(services: list[ServiceProcess]) -> None:
             svc.process.kill()
 
 
-def prepare_databases(server_url: str, services: tuple[str, ...] = SERVICES) -> dict[str, str]:
+def prepare_databases(
+    server_url: str,
+    services: tuple[str, ...] = SERVICES,
+    on_migrated: Callable[[str, int], None] | None = None,
+) -> dict[str, str]:
+    """Create and migrate each service's database; `on_migrated(service, migrations applied)` after each."""
     urls = {}
     for name in services:
         url = with_database(server_url, database_name(name))
         run_sync(ensure_database(url))
-        apply_migrations(url, migrations_dir(name))
+        applied = apply_migrations(url, migrations_dir(name))
+        if on_migrated is not None:
+            on_migrated(name, applied)
         urls[name] = url
     return urls
 
 
-def run(workdir: Path = Path(".kaiku")) -> int:
+def run(workdir: Path = Path(".kaiku"), steps: Steps | None = None) -> int:
     started = time.monotonic()
+    steps = steps if steps is not None else Steps()
     workdir.mkdir(exist_ok=True)
     tansu: Tansu | None = None
+    postgres: Postgres | None = None
     bootstrap = os.environ.get("KAIKU_KAFKA_BOOTSTRAP")
-    if not bootstrap:
-        bootstrap = DEFAULT_KAFKA_BOOTSTRAP
-        if port_open("127.0.0.1", 9092):
-            print(f"kafka:    using the broker already listening on {bootstrap}")
-        else:
-            tansu = start_tansu(9092, workdir / "tansu.log")
-            print(f"kafka:    embedded Tansu broker on {bootstrap} (log {workdir / 'tansu.log'})")
-    postgres: Postgres = resolve_postgres(workdir / "pgdata", os.environ.get("KAIKU_DATABASE_URL"))
-    print(f"postgres: {postgres.source}")
     services: list[ServiceProcess] = []
     try:
-        run_sync(create_topics(bootstrap))
-        urls = prepare_databases(postgres.url)
+        with steps.step("kafka", "starting the broker") as said:
+            if bootstrap:
+                said(f"the broker at {bootstrap} (KAIKU_KAFKA_BOOTSTRAP)")
+            else:
+                bootstrap = DEFAULT_KAFKA_BOOTSTRAP
+                if port_open("127.0.0.1", 9092):
+                    said(f"using the broker already listening on {bootstrap}")
+                else:
+                    tansu = start_tansu(9092, workdir / "tansu.log")
+                    said(f"embedded Tansu broker on {bootstrap} (log {workdir / 'tansu.log'})")
+        with steps.step("postgres", "finding or starting PostgreSQL") as said:
+            postgres = resolve_postgres(workdir / "pgdata", os.environ.get("KAIKU_DATABASE_URL"))
+            said(postgres.source)
+        with steps.step("topics", "creating the topics") as said:
+            run_sync(create_topics(bootstrap))
+            said(f"ready on {bootstrap}")
+        with steps.step("databases", "creating and migrating each service's database") as said:
+            applied: list[int] = []
+            urls = prepare_databases(postgres.url, on_migrated=lambda _name, count: applied.append(count))
+            said(f"{', '.join(database_name(n) for n in urls)} up to date ({sum(applied)} migrations applied now)")
         for name in SERVICES:
             # the README's run command is development mode: the published dev secret and plain-HTTP cookies
             env = {
@@ -132,7 +178,12 @@ def run(workdir: Path = Path(".kaiku")) -> int:
                 "KAIKU_DATABASE_URL": urls[name],
             }
             services.append(spawn_service(name, SERVICE_PORTS[name], env, workdir / f"{name}.log"))
-        wait_ready(services)
+        spawned = time.monotonic()
+        with steps.step("services", "starting " + ", ".join(SERVICES)) as said:
+            wait_ready(
+                services, on_ready=lambda svc: steps.done(svc.name, f"ready on {svc.url}", time.monotonic() - spawned)
+            )
+            said("all ready")
         elapsed = time.monotonic() - started
         print(f"\nkaiku is ready in {elapsed:.1f} s\n")
         for svc in services:
@@ -143,7 +194,7 @@ def run(workdir: Path = Path(".kaiku")) -> int:
         print(f"  logs      {workdir}/<service>.log (JSON lines)")
         print("\nget a token:  .venv/bin/kaiku token --role national")
         print("              .venv/bin/kaiku token --role distributor --region R1 --org D1")
-        print("staff portal: .venv/bin/kaiku-portal add-user --username NAME --role national")
+        print("staff portal: .venv/bin/kaiku portal add-user --username NAME --role national")
         print("              then sign in at http://127.0.0.1:8000 and open the others' accounts on its Accounts page")
         print("stop:         Ctrl-C\n")
         while all(s.process.poll() is None for s in services):
@@ -158,4 +209,5 @@ def run(workdir: Path = Path(".kaiku")) -> int:
         stop_services(services)
         if tansu is not None:
             tansu.stop()
-        postgres.stop()
+        if postgres is not None:
+            postgres.stop()

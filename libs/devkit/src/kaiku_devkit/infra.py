@@ -139,6 +139,88 @@ def resolve_postgres(data_dir: Path, explicit: str | None = None) -> Postgres:
     return Postgres(server.get_uri(), f"embedded pgserver ({data_dir})", server)
 
 
+def postgres_bin_dir(run_as: str | None = None) -> Path:
+    """PostgreSQL's server binaries (initdb, pg_ctl, postgres) that the user `run_as` can execute.
+
+    PostgreSQL refuses to run as root, so a server started as root runs as another user, who must
+    reach the binaries: pgserver's bundled ones live in the checkout's .venv, which nobody else can
+    enter when the checkout sits in a private directory (a root home, mode 700). Then the machine's
+    own PostgreSQL serves, else a copy of pgserver's binaries in the temporary directory."""
+    bundled = _bundled_postgres_bin()
+    if run_as is None or _runs_as(bundled, run_as):
+        return bundled
+    system = system_postgres_bin()
+    if system is not None and _runs_as(system, run_as):
+        return system
+    copy = _reachable_copy(bundled)
+    if not _runs_as(copy, run_as):
+        raise RuntimeError(f"the user {run_as} cannot run PostgreSQL from {bundled} nor from its copy {copy}")
+    return copy
+
+
+def _bundled_postgres_bin() -> Path:
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    return Path(POSTGRES_BIN_PATH)
+
+
+def system_postgres_bin() -> Path | None:
+    """The bin directory of the machine's PostgreSQL (on PATH, or Debian's newest), if it has one."""
+    initdb = shutil.which("initdb")
+    candidates = [Path(initdb).resolve().parent] if initdb else []
+    debian = Path("/usr/lib/postgresql").glob("*/bin")
+    candidates += sorted(debian, key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0, reverse=True)
+    return next((c for c in candidates if (c / "initdb").is_file() and (c / "pg_ctl").is_file()), None)
+
+
+def _runs_as(bin_dir: Path, user: str) -> bool:
+    try:
+        done = subprocess.run(  # noqa: S603
+            [str(bin_dir / "initdb"), "--version"], user=user, capture_output=True, timeout=30, check=False, cwd="/"
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def _reachable_copy(bundled: Path) -> Path:
+    """pgserver's install tree and its shared libraries, copied (once per machine and user) to /tmp.
+
+    The binaries find their libraries by relative paths (`$ORIGIN/../../../pgserver.libs`), so the
+    copy keeps the wheel's layout: <copy>/pgserver/pginstall/bin and <copy>/pgserver.libs."""
+    import tempfile
+    from importlib.metadata import version
+
+    pginstall = bundled.parent
+    site = pginstall.parent.parent
+    target = Path(tempfile.gettempdir()) / f"kaiku-pgserver-{version('pgserver')}-uid{os.geteuid()}"
+    if _owned_and_closed(target) and (target / "pgserver" / "pginstall" / "bin" / "initdb").is_file():
+        return target / "pgserver" / "pginstall" / "bin"
+    fresh = Path(tempfile.mkdtemp(prefix="kaiku-pgserver-"))
+    shutil.copytree(pginstall, fresh / "pgserver" / "pginstall", symlinks=True)
+    if (site / "pgserver.libs").is_dir():
+        shutil.copytree(site / "pgserver.libs", fresh / "pgserver.libs", symlinks=True)
+    for directory in (fresh, fresh / "pgserver"):
+        directory.chmod(0o755)
+    try:
+        fresh.rename(target)  # one name for every later run; another process may have won the race
+    except OSError:
+        if _owned_and_closed(target) and (target / "pgserver" / "pginstall" / "bin" / "initdb").is_file():
+            shutil.rmtree(fresh, ignore_errors=True)
+            return target / "pgserver" / "pginstall" / "bin"
+        return fresh / "pgserver" / "pginstall" / "bin"
+    return target / "pgserver" / "pginstall" / "bin"
+
+
+def _owned_and_closed(path: Path) -> bool:
+    """Ours and writable by nobody else: binaries found in a shared /tmp are run only then."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    return path.is_dir() and not path.is_symlink() and info.st_uid == os.geteuid() and not info.st_mode & 0o022
+
+
 def docker_engine_answers() -> bool:
     if shutil.which("docker") is None and not os.environ.get("DOCKER_HOST"):
         return False

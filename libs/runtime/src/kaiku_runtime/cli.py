@@ -1,48 +1,165 @@
-"""`kaiku`: the command-line tool (serve a service, readiness probe, dev tokens, dev stack, migrations, topics).
+"""`kaiku`: the command-line tool (serve a service, readiness probe, dev tokens, dev stack, migrations,
+topics, JSON Schemas) and, under `kaiku <service>`, each installed service's own commands.
 
 `serve` and `ready` are what an image runs (the root Dockerfile); `dev` needs the development kit
-(kaiku-devkit), which production images do not carry.
+(kaiku-devkit), which production images do not carry. A service offers its commands as a `typer.Typer`
+in the entry-point group `kaiku.commands` (its pyproject.toml), so this module imports no service and an
+image's `kaiku` shows only its own service's commands. The old per-service scripts (`kaiku-issuance`,
+`kaiku-stats`, `kaiku-portal`, `kaiku-schemas`) run the same apps.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import io
 import os
 import sys
+from enum import StrEnum
+from importlib.metadata import EntryPoint, PackageNotFoundError, distributions, entry_points
+from importlib.metadata import version as package_version
 from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
 
 from kaiku_runtime.auth import Role, issue_token
 from kaiku_runtime.settings import DEFAULT_KAFKA_BOOTSTRAP, DEV_JWT_SECRET, SERVICE_PORTS
 
 SERVICES = ("issuance", "usage", "stats", "portal")
+COMMANDS_GROUP = "kaiku.commands"
+"""Entry-point group of the services' command groups: `name = "module:typer_app"` mounts `kaiku name`."""
 
 
-def _token(args: argparse.Namespace) -> int:
-    role = Role(args.role)
+class Service(StrEnum):
+    ISSUANCE = "issuance"
+    USAGE = "usage"
+    STATS = "stats"
+    PORTAL = "portal"
+
+
+def service_commands() -> dict[str, EntryPoint]:
+    """The installed services' command groups, by name (not loaded)."""
+    return {ep.name: ep for ep in entry_points(group=COMMANDS_GROUP)}
+
+
+def typer_app(**options: Any) -> typer.Typer:
+    """A Typer app as every kaiku command uses it: -h as well as --help, and plain tracebacks (typer's
+    pretty ones may show local variables, such as a database URL with its password or a token)."""
+    options.setdefault("context_settings", {"help_option_names": ["-h", "--help"]})
+    return typer.Typer(pretty_exceptions_enable=False, add_completion=False, **options)
+
+
+class KaikuGroup(TyperGroup):
+    """kaiku's own commands, then each installed service's group, imported only when named (or on --help).
+
+    (`Any`: typer carries its own copy of click's types, and these methods only pass them through.)
+    """
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        own = super().list_commands(ctx)
+        return own + sorted(name for name in service_commands() if name not in own)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None:
+            return found
+        entry = service_commands().get(cmd_name)
+        if entry is None:
+            return None
+        loaded = entry.load()
+        if not isinstance(loaded, typer.Typer):
+            raise TypeError(f"entry point {entry.value} ({COMMANDS_GROUP}) is not a typer.Typer")
+        command = typer.main.get_command(loaded)
+        command.name = cmd_name
+        return command
+
+
+def versions() -> str:
+    """`kaiku 0.1.0 (kaiku-contracts 0.1.0, kaiku-issuance 0.1.0, ...)`: this tool and the installed parts."""
+    try:
+        own = package_version("kaiku-runtime")
+    except PackageNotFoundError:  # run from a source tree without installing
+        own = "unknown"
+    parts = sorted(
+        {
+            f"{d.metadata['Name']} {d.version}"
+            for d in distributions()
+            if (d.metadata["Name"] or "").startswith("kaiku-") and d.metadata["Name"] != "kaiku-runtime"
+        }
+    )
+    return f"kaiku {own}" + (f" ({', '.join(parts)})" if parts else "")
+
+
+def show_version(value: bool) -> None:
+    """The eager `--version` option's callback (kaiku's and the per-service scripts')."""
+    if value:
+        typer.echo(versions())
+        raise typer.Exit()
+
+
+VersionOption = Annotated[
+    bool,
+    typer.Option("--version", callback=show_version, is_eager=True, help="Print the version and exit."),
+]
+
+app = typer_app(
+    name="kaiku",
+    cls=KaikuGroup,
+    no_args_is_help=True,
+)
+
+
+@app.callback()
+def _root(version: VersionOption = False) -> None:
+    """Kaikukortti platform tools: run and probe a service, development tokens and stack, migrations,
+    topics, JSON Schemas, and each installed service's own commands (`kaiku <service> --help`).
+
+    An option read from an environment variable names it in its help ([env var: ...])."""
+
+
+@app.command()
+def token(
+    role: Annotated[Role, typer.Option(help="The role the token carries.", show_default=False)],
+    region: Annotated[str | None, typer.Option(help="Region id (region_admin, distributor, venue).")] = None,
+    org: Annotated[str | None, typer.Option(help="Distributor, venue or agency id.")] = None,
+    sub: Annotated[str | None, typer.Option(help="Subject: who acts (default dev-<role>).")] = None,
+    hours: Annotated[int, typer.Option(min=1, help="Lifetime in hours.")] = 8,
+) -> None:
+    """Print a development JWT (HS256, signed with $KAIKU_JWT_SECRET, else the published dev secret)."""
+    # the secret is read from the environment only: on the command line `ps` would show it
     secret = os.environ.get("KAIKU_JWT_SECRET", DEV_JWT_SECRET)
-    sub = args.sub or f"dev-{role.value}"
-    print(issue_token(secret, role=role, sub=sub, region=args.region, org=args.org, ttl_seconds=args.hours * 3600))
-    return 0
+    typer.echo(
+        issue_token(secret, role=role, sub=sub or f"dev-{role.value}", region=region, org=org, ttl_seconds=hours * 3600)
+    )
 
 
-def _dev(_args: argparse.Namespace) -> int:
+@app.command()
+def dev(
+    workdir: Annotated[
+        Path, typer.Option(help="Where the embedded broker's and PostgreSQL's data and the services' logs go.")
+    ] = Path(".kaiku"),
+) -> None:
+    """Run the whole platform locally (what `make run` does), each part reported as it becomes ready.
+
+    Uses the broker at $KAIKU_KAFKA_BOOTSTRAP and the PostgreSQL server at $KAIKU_DATABASE_URL when set,
+    else starts embedded ones.
+    """
     try:
         from kaiku_devkit.devstack import run
     except ImportError:
-        print(
+        typer.echo(
             "`kaiku dev` needs the development kit (kaiku-devkit): run `make run` from a clone of the repository",
-            file=sys.stderr,
+            err=True,
         )
-        return 2
-    return run(Path(".kaiku"))
+        raise typer.Exit(2) from None
+    raise typer.Exit(run(workdir))
 
 
 def _service_name(given: str | None) -> str | None:
     name = given or os.environ.get("KAIKU_SERVICE")
     if name not in SERVICES:
-        print(f"name the service: one of {', '.join(SERVICES)} (or set KAIKU_SERVICE)", file=sys.stderr)
+        typer.echo(f"name the service: one of {', '.join(SERVICES)} (or set KAIKU_SERVICE)", err=True)
         return None
     return name
 
@@ -52,105 +169,138 @@ def service_port(service: str) -> int:
     return int(os.environ.get("KAIKU_PORT") or SERVICE_PORTS[service])
 
 
-def _serve(args: argparse.Namespace) -> int:
+ServiceArgument = Annotated[
+    str | None,
+    typer.Argument(
+        help="issuance, usage, stats or portal.", envvar="KAIKU_SERVICE", show_default=False, metavar="SERVICE"
+    ),
+]
+PortOption = Annotated[
+    int | None,
+    typer.Option(
+        help="Port (default: the service's own: portal 8000, issuance 8001, usage 8002, stats 8003).",
+        envvar="KAIKU_PORT",
+        show_default=False,
+    ),
+]
+
+
+@app.command()
+def serve(
+    service: ServiceArgument = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "0.0.0.0",
+    port: PortOption = None,
+) -> None:
+    """Run one service (what an image runs)."""
     import uvicorn
 
-    name = _service_name(args.service)
+    name = _service_name(service)
     if name is None:
-        return 2
+        raise typer.Exit(2)
     # proxy headers: the platform runs behind an ingress that terminates TLS (deploy/README.md); open
     # requests get 20 s to finish, inside Docker's and Kubernetes' default 30 s stop grace period
     uvicorn.run(
         f"kaiku_{name}.app:app",
-        host=args.host,
-        port=args.port or service_port(name),
+        host=host,
+        port=port or service_port(name),
         proxy_headers=True,
         access_log=False,
         timeout_graceful_shutdown=20,
     )
-    return 0
 
 
-def _ready(args: argparse.Namespace) -> int:
-    """The image's HEALTHCHECK: 0 when /health/ready answers 200 on this container's port."""
+@app.command()
+def ready(service: ServiceArgument = None, port: PortOption = None) -> None:
+    """Exit 0 when the service on this machine answers /health/ready (the image's health check)."""
     import httpx
 
-    port = args.port
     if port is None:
-        name = _service_name(args.service)
+        name = _service_name(service)
         if name is None:
-            return 2
+            raise typer.Exit(2)
         port = service_port(name)
     try:
         answer = httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=3)
     except httpx.HTTPError as exc:
-        print(f"not ready: {type(exc).__name__}", file=sys.stderr)
-        return 1
+        typer.echo(f"not ready: {type(exc).__name__}", err=True)
+        raise typer.Exit(1) from None
     if answer.status_code != 200:
-        print(f"not ready: {answer.text}", file=sys.stderr)
-        return 1
-    return 0
+        typer.echo(f"not ready: {answer.text}", err=True)
+        raise typer.Exit(1)
 
 
-def _migrate(args: argparse.Namespace) -> int:
+@app.command()
+def migrate(
+    service: Annotated[Service, typer.Argument(help="Whose migrations.", show_default=False)],
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="The service's own database.", envvar="KAIKU_DATABASE_URL", show_default=False),
+    ] = None,
+) -> None:
+    """Create the service's database if missing and apply its migrations."""
     from kaiku_runtime.db import apply_migrations, ensure_database, migrations_dir
 
-    url = os.environ.get("KAIKU_DATABASE_URL")
-    if not url:
-        print("set KAIKU_DATABASE_URL to the service's own database", file=sys.stderr)
-        return 2
-    asyncio.run(ensure_database(url))
-    applied = apply_migrations(url, migrations_dir(args.service))
-    print(f"{args.service}: {applied} migration(s) applied")
-    return 0
+    if not database_url:
+        typer.echo("set KAIKU_DATABASE_URL (or --database-url) to the service's own database", err=True)
+        raise typer.Exit(2)
+    asyncio.run(ensure_database(database_url))
+    applied = apply_migrations(database_url, migrations_dir(service.value))
+    typer.echo(f"{service.value}: {applied} migration(s) applied")
 
 
-def _topics(_args: argparse.Namespace) -> int:
+@app.command()
+def topics(
+    bootstrap: Annotated[
+        str, typer.Option(help="Kafka bootstrap servers (host:port).", envvar="KAIKU_KAFKA_BOOTSTRAP")
+    ] = DEFAULT_KAFKA_BOOTSTRAP,
+) -> None:
+    """Create the platform's topics with their partitions and compaction."""
     from kaiku_runtime.topics import create_topics
 
-    bootstrap = os.environ.get("KAIKU_KAFKA_BOOTSTRAP", DEFAULT_KAFKA_BOOTSTRAP)
     asyncio.run(create_topics(bootstrap))
-    print(f"topics ready on {bootstrap}")
-    return 0
+    typer.echo(f"topics ready on {bootstrap}")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kaiku", description="Kaikukortti platform tools")
-    sub = parser.add_subparsers(dest="command", required=True)
+@app.command()
+def schemas(
+    check: Annotated[
+        bool, typer.Option("--check", help="Rewrite nothing; exit 1 when a committed file is stale.")
+    ] = False,
+) -> None:
+    """Write the events' JSON Schemas to contracts/schemas/ (generated from the models)."""
+    from kaiku_contracts.schemas import write_schemas
 
-    token = sub.add_parser("token", help="print a development JWT (HS256 with KAIKU_JWT_SECRET)")
-    token.add_argument("--role", required=True, choices=[r.value for r in Role])
-    token.add_argument("--region", help="region id (region_admin, distributor, venue)")
-    token.add_argument("--org", help="distributor, venue or agency id")
-    token.add_argument("--sub", help="subject: who acts (default dev-<role>)")
-    token.add_argument("--hours", type=int, default=8, help="lifetime in hours (default 8)")
-    token.set_defaults(func=_token)
+    stale = write_schemas(check=check)
+    if stale:
+        typer.echo(f"stale JSON Schemas (run `make schemas`): {', '.join(stale)}", err=True)
+        raise typer.Exit(1)
 
-    serve = sub.add_parser("serve", help="run one service (what an image runs)")
-    serve.add_argument("service", nargs="?", help="issuance, usage, stats or portal (default $KAIKU_SERVICE)")
-    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
-    serve.add_argument("--port", type=int, help="port (default $KAIKU_PORT, else the service's own)")
-    serve.set_defaults(func=_serve)
 
-    ready = sub.add_parser("ready", help="exit 0 when the service on this machine is ready (the image's health check)")
-    ready.add_argument("service", nargs="?", help="whose port to probe (default $KAIKU_SERVICE)")
-    ready.add_argument("--port", type=int, help="port (default $KAIKU_PORT, else the service's own)")
-    ready.set_defaults(func=_ready)
+def parse_command(argv: list[str]) -> tuple[str, dict[str, Any]]:
+    """The command `argv` names and its parameters, without running it (tests/deploy checks manifests with it)."""
+    group = typer.main.get_group(app)
+    root = typer.Context(group, info_name="kaiku")
+    name, *rest = argv
+    command = group.get_command(root, name)
+    if command is None:
+        raise LookupError(f"no such command: kaiku {name}")
+    params: dict[str, Any] = command.make_context(name, rest, parent=root).params
+    return name, params
 
-    dev = sub.add_parser("dev", help="run the whole platform locally (what `make run` does)")
-    dev.set_defaults(func=_dev)
 
-    migrate = sub.add_parser("migrate", help="apply a service's migrations to KAIKU_DATABASE_URL")
-    migrate.add_argument("service", choices=SERVICES)
-    migrate.set_defaults(func=_migrate)
-
-    topics = sub.add_parser("topics", help="create the topics on KAIKU_KAFKA_BOOTSTRAP")
-    topics.set_defaults(func=_topics)
-    return parser
+def run_app(typer_app: typer.Typer, prog_name: str, argv: list[str] | None = None) -> None:
+    """Run a command-line app (exits): `kaiku`, or a service's own script as `kaiku-<service>`."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)  # progress shows at once, also when piped to a file
+    typer_app(args=argv, prog_name=prog_name)
 
 
 def main(argv: list[str] | None = None) -> None:
-    if isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(line_buffering=True)  # progress shows at once, also when piped to a file
-    args = build_parser().parse_args(argv)
-    sys.exit(args.func(args))
+    run_app(app, "kaiku", argv)
+
+
+def schemas_main() -> None:
+    """`kaiku-schemas [--check]`: the same as `kaiku schemas` (the Makefile's `make schemas`)."""
+    alone = typer_app()
+    alone.command()(schemas)
+    run_app(alone, "kaiku-schemas")

@@ -23,14 +23,16 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 _log = structlog.get_logger(__name__)
 
+# names follow Prometheus' conventions (base units as suffixes, `_total` on counters, `code` for the HTTP
+# status): tests/deploy/test_metric_names.py lints them; renames are listed in deploy/README.md
 HTTP_LATENCY = Histogram(
-    "kaiku_http_request_seconds",
+    "kaiku_http_request_duration_seconds",
     "HTTP request latency",
-    ["method", "route", "status"],
+    ["method", "route", "code"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 EVENTS_PUBLISHED = Counter("kaiku_events_published_total", "Events published from the outbox", ["topic"])
-OUTBOX_BACKLOG = Gauge("kaiku_outbox_backlog", "Outbox rows waiting to be published")
+OUTBOX_BACKLOG = Gauge("kaiku_outbox_backlog_events", "Outbox rows (events) waiting to be published")
 EVENTS_CONSUMED = Counter("kaiku_events_consumed_total", "Events applied by a consumer", ["consumer", "topic"])
 DUPLICATES_SKIPPED = Counter(
     "kaiku_duplicate_events_total",
@@ -42,7 +44,7 @@ PROCESSED_EVENTS_PRUNED = Counter(
 )
 DEAD_LETTERS = Counter("kaiku_dead_letters_total", "Messages sent to the dead-letter topic", ["source_topic"])
 CONSUMER_LAG = Gauge(
-    "kaiku_consumer_lag",
+    "kaiku_consumer_lag_messages",
     "Messages behind the end of the topic (summed over this instance's partitions), as of the last batch",
     ["consumer", "topic"],
 )
@@ -54,6 +56,8 @@ CONSUMER_LAST_BATCH = Gauge(
 OUTBOX_OLDEST_SECONDS = Gauge(
     "kaiku_outbox_oldest_seconds", "Age of the oldest unpublished outbox row (0 when the outbox is empty)"
 )
+# labelled by the service's Kafka client id, so a service without Kafka (the portal) shows no sample
+KAFKA_UP = Gauge("kaiku_kafka_up", "1 when the broker answered this scrape, else 0 (/health says why)", ["client_id"])
 CONSUMER_ERRORS = Counter("kaiku_consumer_errors_total", "Batches that failed and were retried", ["consumer"])
 
 

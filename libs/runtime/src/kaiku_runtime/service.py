@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,18 +17,18 @@ from typing import Annotated, Any
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from faststream.kafka import KafkaBroker
-from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import TypeAdapter
 
+from kaiku_runtime.asyncapi import AsyncApiDocument, Header, event_models, viewer_html
 from kaiku_runtime.consumer import BatchConsumer, DeadLetters, Handler, RefusedHandler, Upcaster, subscribe
 from kaiku_runtime.db import apply_migrations, create_pool, ensure_database, with_database
 from kaiku_runtime.edge import MAX_JSON_BODY_BYTES, HttpEdge, RefuseUnsafeStart
 from kaiku_runtime.errors import install_error_handlers
 from kaiku_runtime.logging import configure_logging, get_logger
-from kaiku_runtime.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS, install_http_metrics
+from kaiku_runtime.metrics import KAFKA_UP, OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS, install_http_metrics
 from kaiku_runtime.outbox import OutboxRelay
 from kaiku_runtime.settings import DEFAULT_SERVER_URL, ServiceSettings, database_name
 from kaiku_runtime.unit_of_work import UnitOfWork
@@ -75,12 +76,16 @@ class KaikuService:
             settings.kafka_bootstrap,
             client_id=f"kaiku-{name}",
             log_level=30,
+            # not FastStream's own coloured handler: its lines go through the JSON root handler (logging.py)
+            logger=logging.getLogger("faststream.access.kafka"),
             security=settings.kafka_security(),
             # topics are provisioned with their partitions, retention and compaction (`kaiku topics`,
             # deploy/kafka/kaiku-kafka-access.sh): left on, a subscriber would create a missing one with 1 partition
             allow_auto_create_topics=False,
         )
-        self.asyncapi = AsyncAPI(self.broker, title=f"{title} (Kafka)", version=version, description=description)
+        self.asyncapi = AsyncApiDocument(
+            title=f"{title} (Kafka)", version=version, description=description, settings=settings
+        )
         self.consumers: list[BatchConsumer[Any]] = []
         self.background: list[BackgroundTask] = []
         self._pool: asyncpg.Pool | None = None
@@ -140,8 +145,10 @@ class KaikuService:
         group_id: str | None = None,
         on_refused: RefusedHandler | None = None,
         upcasters: Mapping[int, Upcaster] | None = None,
+        headers: Sequence[Header] = (),
     ) -> BatchConsumer[Any]:
-        """`upcasters`: {n: turns schema_version n into n + 1} for documents older than the contract."""
+        """`upcasters`: {n: turns schema_version n into n + 1} for documents older than the contract.
+        `headers`: what senders must add besides `event_type` (AsyncAPI shows them with the adapter's events)."""
         consumer: BatchConsumer[Any] = BatchConsumer(
             name=name,
             topic=topic,
@@ -154,13 +161,22 @@ class KaikuService:
             on_refused=on_refused,
             upcasters=upcasters,
         )
+        group = (group_id or f"kaiku-{self.name}.{name}") + self.settings.consumer_group_suffix
         subscribe(
             self.broker,
             consumer,
-            group_id=(group_id or f"kaiku-{self.name}.{name}") + self.settings.consumer_group_suffix,
+            group_id=group,
             max_records=self.settings.consumer_max_records,
             fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
             description=description,
+        )
+        self.asyncapi.receive(
+            name=name,
+            topic=topic,
+            models=event_models(adapter),
+            description=description,
+            group_id=group,
+            headers=headers,
         )
         self.consumers.append(consumer)
         return consumer
@@ -168,6 +184,7 @@ class KaikuService:
     def document_publisher(self, topic: str, schema: Any, description: str) -> None:
         """Declare what this service publishes so AsyncAPI shows it (the outbox relay sends it)."""
         self.broker.publisher(topic, title=f"{topic}:{schema.__name__}", schema=schema, description=description)
+        self.asyncapi.send(topic=topic, model=schema, description=description)
 
     def allow_upload(self, path: str, max_bytes: int) -> None:
         """`path` takes a file up to `max_bytes` (an import's documented cap) instead of the 64 KiB of JSON;
@@ -275,29 +292,60 @@ class KaikuService:
             checks["database"] = f"unavailable ({type(exc).__name__})"
         if not self.kafka:
             return checks
-        try:
-            ok = await self.broker.ping(timeout=2)
-            checks["kafka"] = "ok" if ok else "unavailable"
-        except Exception as exc:
-            checks["kafka"] = f"unavailable ({type(exc).__name__})"
+        checks["kafka"] = await self.kafka_state()
         return checks
 
-    async def refresh_outbox_gauges(self) -> None:
-        """Outbox backlog and age as of this scrape: every instance reports them, also the ones whose relay
-        waits for the lock, and they keep rising while the broker is away (when the relay cannot report)."""
+    async def kafka_state(self) -> str:
+        """`ok`, or why the broker does not answer (readiness, /health and the `kaiku_kafka_up` gauge)."""
+        try:
+            ok = await self.broker.ping(timeout=2)
+            return "ok" if ok else "unavailable"
+        except Exception as exc:
+            return f"unavailable ({type(exc).__name__})"
+
+    async def outbox_figures(self) -> tuple[int, float] | None:
+        """(events waiting, age of the oldest in seconds), or None while the database is away."""
         if self._pool is None:
-            return
+            return None
         try:
             async with self._pool.acquire(timeout=1) as conn:
                 row = await conn.fetchrow(
                     "SELECT count(*) AS waiting, extract(epoch FROM now() - min(created_at)) AS oldest FROM outbox"
                 )
-        except Exception as exc:  # the database is away: /health/ready says so; keep the last figures
+        except Exception as exc:  # the database is away: /health/ready says so
             log.warning("outbox_gauges_unavailable", error=type(exc).__name__)
-            return
+            return None
         assert row is not None
-        OUTBOX_BACKLOG.set(row["waiting"])
-        OUTBOX_OLDEST_SECONDS.set(float(row["oldest"] or 0))
+        return int(row["waiting"]), float(row["oldest"] or 0)
+
+    async def refresh_outbox_gauges(self) -> None:
+        """Outbox backlog and age as of this scrape: every instance reports them, also the ones whose relay
+        waits for the lock, and they keep rising while the broker is away (when the relay cannot report)."""
+        figures = await self.outbox_figures()
+        if figures is None:  # keep the last figures
+            return
+        OUTBOX_BACKLOG.set(figures[0])
+        OUTBOX_OLDEST_SECONDS.set(figures[1])
+
+    async def refresh_kafka_gauge(self) -> None:
+        """`kaiku_kafka_up` as of this scrape: the alert KaikuKafkaDown reads it (deploy/README.md)."""
+        KAFKA_UP.labels(client_id=f"kaiku-{self.name}").set(1 if await self.kafka_state() == "ok" else 0)
+
+    async def health(self) -> dict[str, Any]:
+        """What /health shows: readiness's checks (never changing /health/ready's answer) and the outbox."""
+        if self._pool is None:
+            return {"status": "starting"}
+        checks: dict[str, Any] = await self.ready()
+        status = "ok" if all(v == "ok" for v in checks.values()) else "degraded"
+        body: dict[str, Any] = {"status": status, **checks}
+        if self.kafka:
+            figures = await self.outbox_figures()
+            body["outbox"] = (
+                {"backlog_events": figures[0], "oldest_seconds": figures[1]} if figures is not None else "unavailable"
+            )
+        for name, check in self.readiness_details.items():
+            body[name] = await check()
+        return body
 
     def _operations_router(self) -> APIRouter:
         router = APIRouter(tags=["operations"])
@@ -318,17 +366,27 @@ class KaikuService:
             body = {"status": "ready" if ok else "not_ready", **checks, **details}
             return JSONResponse(body, status_code=200 if ok else 503)
 
+        @router.get("/health")
+        async def health() -> dict[str, Any]:
+            """Always 200: the database, Kafka and the outbox backlog for people and dashboards (readiness,
+            for load balancers, is /health/ready)."""
+            return await self.health()
+
         @router.get("/metrics", include_in_schema=False)
         async def metrics() -> Response:
             if self.kafka:
-                await self.refresh_outbox_gauges()
+                await asyncio.gather(self.refresh_outbox_gauges(), self.refresh_kafka_gauge())
             return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
         if self.kafka:
 
             @router.get("/asyncapi.json", include_in_schema=False)
-            async def asyncapi() -> Response:
-                return Response(self.asyncapi.to_specification().to_json(), media_type="application/json")
+            async def asyncapi() -> JSONResponse:
+                return JSONResponse(self.asyncapi.build())
+
+            @router.get("/asyncapi", include_in_schema=False)
+            async def asyncapi_viewer() -> HTMLResponse:
+                return HTMLResponse(viewer_html(self.asyncapi.title))
 
         return router
 

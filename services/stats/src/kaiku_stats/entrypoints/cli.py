@@ -1,63 +1,79 @@
-"""`kaiku-stats`: operations of the stats service.
+"""`kaiku stats` (also `kaiku-stats`): operations of the stats service.
 
-    kaiku-stats rebuild                          drop the projections and replay both topics from the beginning
-    kaiku-stats audit-disclosure --year YYYY     audit the year's published holder breakdowns (exit 1 on a breach)
+    kaiku stats rebuild                          drop the projections and replay both topics from the beginning
+    kaiku stats audit-disclosure --year YYYY     audit the year's published holder breakdowns (exit 1 on a breach)
 
 Stop the service first, rebuild, then start it again (docs/stats.md "Rebuild").
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import sys
+from typing import Annotated
 
+import typer
+from kaiku_runtime.cli import VersionOption, run_app, typer_app
 from kaiku_runtime.db import with_database
-from kaiku_runtime.settings import DEFAULT_SERVER_URL, database_name
+from kaiku_runtime.settings import DEFAULT_KAFKA_BOOTSTRAP, DEFAULT_SERVER_URL, database_name
 
 from kaiku_stats.settings import StatsSettings
 
+app = typer_app(name="stats", no_args_is_help=True)
 
-def main(argv: list[str] | None = None) -> int:
-    settings = StatsSettings()
-    parser = argparse.ArgumentParser(prog="kaiku-stats", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    rebuild_cmd = commands.add_parser("rebuild", help="drop the projections and replay the topics from the beginning")
-    rebuild_cmd.add_argument(
-        "--database-url",
-        default=settings.database_url or with_database(DEFAULT_SERVER_URL, database_name("stats")),
-        help="the stats database (default: KAIKU_DATABASE_URL)",
-    )
-    rebuild_cmd.add_argument(
-        "--bootstrap", default=settings.kafka_bootstrap, help="Kafka bootstrap (default: KAIKU_KAFKA_BOOTSTRAP)"
-    )
-    rebuild_cmd.add_argument("--batch-size", type=int, help="events per transaction (default 5000)")
-    audit_cmd = commands.add_parser(
-        "audit-disclosure", help="the narrowest interval per published table of a year; exit 1 on a breach"
-    )
-    audit_cmd.add_argument("--year", type=int, required=True)
-    audit_cmd.add_argument(
-        "--database-url",
-        default=settings.database_url or with_database(DEFAULT_SERVER_URL, database_name("stats")),
-        help="the stats database (default: KAIKU_DATABASE_URL)",
-    )
-    args = parser.parse_args(argv)
-    if args.command == "audit-disclosure":
-        return asyncio.run(audit_disclosure(args.database_url, args.year, settings.stats_suppression_k))
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        help="The stats database (default: kaiku_stats on the local server).",
+        envvar="KAIKU_DATABASE_URL",
+        show_default=False,
+    ),
+]
 
+
+def _database(url: str | None) -> str:
+    return url or with_database(DEFAULT_SERVER_URL, database_name("stats"))
+
+
+@app.callback()
+def _stats(version: VersionOption = False) -> None:
+    """Stats operations: rebuild the projections, audit the published breakdowns."""
+
+
+@app.command()
+def rebuild(
+    database_url: DatabaseOption = None,
+    bootstrap: Annotated[
+        str, typer.Option(help="Kafka bootstrap servers (host:port).", envvar="KAIKU_KAFKA_BOOTSTRAP")
+    ] = DEFAULT_KAFKA_BOOTSTRAP,
+    batch_size: Annotated[int | None, typer.Option(min=1, help="Events per transaction (default 5000).")] = None,
+) -> None:
+    """Drop the projections and replay the topics from the beginning, with progress (the service stopped)."""
     from kaiku_runtime.logging import configure_logging
+    from kaiku_runtime.progress import progress
 
     from kaiku_stats.service.rebuild import REBUILD_BATCH, rebuild
 
+    settings = StatsSettings()
     configure_logging("stats-rebuild", settings.log_level)
-    print("rebuilding the stats projections (the stats service must be stopped)...", flush=True)
-    result = asyncio.run(rebuild(args.database_url, args.bootstrap, batch_size=args.batch_size or REBUILD_BATCH))
-    print(
+    typer.echo("rebuilding the stats projections (the stats service must be stopped)...")
+    with progress("events", description="replaying") as shown:
+        result = asyncio.run(
+            rebuild(_database(database_url), bootstrap, batch_size=batch_size or REBUILD_BATCH, progress=shown.update)
+        )
+    typer.echo(
         f"replayed {result.records} records in {result.seconds:.1f} s ({result.rate:,.0f} records/s);"
-        f" {result.undecodable} undecodable records skipped (already dead-lettered)",
-        flush=True,
+        f" {result.undecodable} undecodable records skipped (already dead-lettered)"
     )
-    return 0
+
+
+@app.command("audit-disclosure")
+def audit_disclosure_command(
+    year: Annotated[int, typer.Option(help="The year whose published tables to audit.", show_default=False)],
+    database_url: DatabaseOption = None,
+) -> None:
+    """The narrowest interval per published table of a year; exit 1 on a breach."""
+    settings = StatsSettings()
+    raise typer.Exit(asyncio.run(audit_disclosure(_database(database_url), year, settings.stats_suppression_k)))
 
 
 async def audit_disclosure(url: str, year: int, k: int) -> int:
@@ -88,5 +104,10 @@ async def audit_disclosure(url: str, year: int, k: int) -> int:
     return 1 if breached else 0
 
 
+def main() -> None:
+    """`kaiku-stats`: the same commands as `kaiku stats`."""
+    run_app(app, "kaiku-stats")
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

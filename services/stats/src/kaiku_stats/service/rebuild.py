@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,9 @@ REBUILD_BATCH = 5000
 """Events per transaction of a rebuild (bench/RESULTS.md: larger gained nothing, smaller cost time)."""
 MAX_IDLE_POLLS = 10
 """Polls (of up to 200 ms) without a record after which a partition whose end is unknown counts as read."""
+
+Progress = Callable[[int, "int | None"], None]
+"""Told after every poll: events applied so far, and of how many (None until every partition's end is known)."""
 
 
 class SkippedDeadLetters(DeadLetters):
@@ -86,6 +89,7 @@ async def replay(
     *,
     topics: Sequence[str] = (Topics.CARDS, Topics.REDEMPTIONS),
     batch_size: int = REBUILD_BATCH,
+    progress: Progress | None = None,
 ) -> RebuildResult:
     started = time.perf_counter()
     dead_letters = SkippedDeadLetters()
@@ -101,6 +105,8 @@ async def replay(
     )
     await consumer.start()
     records_seen = 0
+    fetched_count = 0  # for the progress report: events fetched, and applied (their batch committed)
+    applied = 0
     try:
         partitions: list[TopicPartition] = []
         for topic in topics:
@@ -123,13 +129,18 @@ async def replay(
         # batch (CPU in this process) thus overlaps the statements of another (CPU in PostgreSQL).
         lanes: dict[TopicPartition, asyncio.Task[None]] = {}
 
+        async def apply(records: list[ConsumerRecord[Any, Any]]) -> None:
+            nonlocal applied
+            await consumers[records[0].topic].apply(records)
+            applied += len(records)
+
         async def flush(tp: TopicPartition) -> int:
             records = pending.pop(tp, [])
             if records:
                 previous = lanes.get(tp)
                 if previous is not None:
                     await previous
-                lanes[tp] = asyncio.create_task(consumers[tp.topic].apply(records))
+                lanes[tp] = asyncio.create_task(apply(records))
             return len(records)
 
         try:
@@ -137,6 +148,7 @@ async def replay(
                 fetched = await consumer.getmany(*partitions, timeout_ms=200, max_records=batch_size)
                 for tp, records in fetched.items():
                     pending[tp].extend(records)
+                    fetched_count += len(records)
                 # a fetch brings a few records per partition: gather full batches, so few transactions
                 for tp in [tp for tp, records in pending.items() if len(records) >= batch_size]:
                     records_seen += await flush(tp)
@@ -146,16 +158,28 @@ async def replay(
                         lane.result()  # a failed batch stops the rebuild
                 idle_polls = 0 if fetched else idle_polls + 1
                 caught_up = True
+                unread: int | None = 0
                 for tp in partitions:
                     highwater = consumer.highwater(tp)
-                    if highwater is None or await consumer.position(tp) < highwater:
+                    if highwater is None:
                         caught_up = False
+                        unread = None
+                        continue
+                    position = await consumer.position(tp)
+                    if position < highwater:
+                        caught_up = False
+                    if unread is not None:
+                        unread += max(highwater - position, 0)
+                if progress is not None:
+                    progress(applied, None if unread is None else fetched_count + unread)
                 if caught_up or not fetched:
                     for tp in list(pending):
                         records_seen += await flush(tp)
                 if caught_up:
                     break
             await asyncio.gather(*lanes.values())
+            if progress is not None:
+                progress(applied, applied)
         finally:
             for lane in lanes.values():
                 lane.cancel()
@@ -171,8 +195,10 @@ async def rebuild(
     *,
     topics: Sequence[str] = (Topics.CARDS, Topics.REDEMPTIONS),
     batch_size: int = REBUILD_BATCH,
+    progress: Progress | None = None,
 ) -> RebuildResult:
-    """Drop the projections and replay `topics` (cards topic, redemptions topic) into `database_url`."""
+    """Drop the projections and replay `topics` (cards topic, redemptions topic) into `database_url`;
+    `progress` is told how far the replay is (the CLI's display)."""
     await ensure_database(database_url)
     await asyncio.to_thread(apply_migrations, database_url, MIGRATIONS)
     # The replay's commits do not wait for their WAL flush (a crash mid-rebuild loses at most the
@@ -182,7 +208,7 @@ async def rebuild(
     try:
         async with pool.acquire() as conn:
             await drop_projections(conn, PROJECTION_CONSUMERS)
-        result = await replay(pool, bootstrap, topics=topics, batch_size=batch_size)
+        result = await replay(pool, bootstrap, topics=topics, batch_size=batch_size, progress=progress)
         async with pool.acquire() as conn:
             await flush_commits(conn)
     finally:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from kaiku_contracts.cards import CardEvent
-from kaiku_contracts.redemptions import AgencyRedemptionSubmission
+from kaiku_contracts.redemptions import SIGNATURE_HEADER, AgencyRedemptionSubmission
 from kaiku_contracts.topics import Topics
+from kaiku_runtime.asyncapi import Header
 from kaiku_runtime.service import KaikuService
 from pydantic import TypeAdapter
 
@@ -31,4 +32,12 @@ def add_consumers(service: KaikuService) -> None:
         # a retry may carry a new event_id, and agencies' event ids are not trusted: de-duplicated by redemption_id
         dedupe_by_event_id=False,
         on_refused=events.answer_unreadable_submissions,
+        headers=(
+            Header(
+                SIGNATURE_HEADER,
+                "Lower-case hex HMAC-SHA256 of the value's raw bytes under the signing key registered for the"
+                " value's `agency_id`; without a valid one the submission is answered `RedemptionRejected`"
+                ' `agency_not_authorised` (docs/contract.md "Who may write to the agency topic")',
+            ),
+        ),
     )

@@ -7,10 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from kaiku_runtime.auth import Role
 from starlette.datastructures import FormData
 
+from kaiku_portal import i18n
 from kaiku_portal.adapters.upstream import Rejection, Services
 from kaiku_portal.domain import formats
 from kaiku_portal.domain.accounts import Session
@@ -22,10 +24,48 @@ SESSION_COOKIE = "kaiku_portal_session"
 LANG_COOKIE = "kaiku_portal_lang"
 TEMPLATES = Path(__file__).parents[2] / "templates"
 
-templates = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False)
-templates.filters["date"] = formats.show_date
-templates.filters["datetime"] = formats.show_datetime
-templates.filters["rate"] = formats.show_rate
+templates = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    auto_reload=False,
+    extensions=["jinja2.ext.i18n"],
+)
+
+
+# Filters and gettext callables take the page's language from the render context (`lang`).
+@pass_context
+def _date(context: Context, value: Any) -> str:
+    return formats.show_date(value, context.get("lang", i18n.DEFAULT_LANG))
+
+
+@pass_context
+def _datetime(context: Context, value: Any) -> str:
+    return formats.show_datetime(value, context.get("lang", i18n.DEFAULT_LANG))
+
+
+@pass_context
+def _rate(context: Context, value: float | None) -> str:
+    return formats.show_rate(value, context.get("lang", i18n.DEFAULT_LANG))
+
+
+@pass_context
+def _number(context: Context, value: int | float | None) -> str:
+    return formats.show_number(value, context.get("lang", i18n.DEFAULT_LANG))
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return i18n.gettext(context.get("lang", i18n.DEFAULT_LANG), message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, number: int) -> str:
+    return i18n.ngettext(context.get("lang", i18n.DEFAULT_LANG), singular, plural, number)
+
+
+templates.filters.update(date=_date, datetime=_datetime, rate=_rate, number=_number)
+# `{% trans %}`, `_()` and `ngettext()` in templates (jinja2.ext.i18n); `t(key, **values)` stays the usual call
+templates.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)  # type: ignore[attr-defined]
 # How a breakdown's labels are translated (age groups like "16-29" need no words).
 templates.globals["chart_prefixes"] = {
     "holders_by_gender": "gender.",
