@@ -106,8 +106,9 @@ async def test_every_line_of_a_running_services_log_is_json_with_the_bound_ids(
     invalid = [line for line in issuance_lines + usage_lines if line["event"] == "Invalid HTTP request received."]
     assert {line["logger"] for line in invalid} == {"uvicorn.error"}
     assert len(invalid) == 2
-    dead = next(line for line in usage_lines if line["event"] == "dead_lettered")
-    assert dead["consumer"] == "card-registry"
-    assert dead["level"] == "warning"
+    # the session's agency topic may carry other tests' garbage too: the card registry's line is ours
+    dead = [line for line in usage_lines if line["event"] == "dead_lettered"]
+    assert {line.get("consumer") for line in dead} >= {"card-registry"}, dead
+    assert all(line["level"] == "warning" for line in dead)
     received = [line for line in usage_lines if line["logger"] == "faststream.access.kafka"]
     assert any(line.get("topic") == Topics.CARDS for line in received), "FastStream's lines carry its message context"
