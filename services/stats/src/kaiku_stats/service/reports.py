@@ -18,7 +18,9 @@ from typing import Any
 import asyncpg
 from kaiku_contracts.http import stats as answers
 from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from kaiku_stats.adapters.figures import figures, national_scope, region_scope, top_venues
 from kaiku_stats.domain.facts import NATIONAL
@@ -112,6 +114,7 @@ def to_xlsx(report: AnnualReport) -> bytes:
         sheet.append([row[c] for c in CSV_COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+    _month_charts(sheet, len(report.months))
     holders = book.create_sheet("Holders")
     holders.append(["breakdown", "group", "holders"])
     for name, cells in report.breakdowns().items():
@@ -127,6 +130,33 @@ def to_xlsx(report: AnnualReport) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+XLSX_CHARTS: tuple[tuple[str, str, str], ...] = (
+    ("redemptions", "Uses per month (by performance date)", "K2"),
+    ("cards_issued", "Cards issued per month", "K20"),
+)
+"""The Figures sheet's native charts: the column charted, its title, the cell its top left corner sits on."""
+
+
+def _month_charts(sheet: Worksheet, months: int) -> None:
+    """Column charts over the month rows (2 .. months + 1; the year's total row is left out), as Excel charts
+    that follow the cells, so a figure corrected in the sheet is corrected in its chart."""
+    if months == 0:
+        return
+    periods = Reference(sheet, min_col=1, min_row=2, max_row=months + 1)
+    for column, title, anchor in XLSX_CHARTS:
+        index = CSV_COLUMNS.index(column) + 1
+        chart = BarChart()
+        chart.type = "col"
+        chart.title = title
+        chart.legend = None
+        chart.y_axis.title = column
+        chart.x_axis.title = "period"
+        chart.add_data(Reference(sheet, min_col=index, min_row=1, max_row=months + 1), titles_from_data=True)
+        chart.set_categories(periods)
+        chart.width, chart.height = 18, 8
+        sheet.add_chart(chart, anchor)
 
 
 # -- HTML with inline SVG charts (server-side, printable, no scripts) -------------------------------

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
+import pygal
+from babel.dates import get_month_names
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from kaiku_contracts.enums import VenueCategory
 from kaiku_contracts.http.common import is_entity_id
 from kaiku_contracts.http.issuance import DistributorIn, DistributorPatch, RegionIn, RegionPatch
+from kaiku_contracts.http.stats import AnnualReport, AnnualReportRow
 from kaiku_contracts.http.usage import VenueIn, VenuePatch
 from kaiku_runtime.auth import Role
+from markupsafe import Markup
+from pygal.style import Style
 
 from kaiku_portal.adapters.upstream import Download, Rejection, Services
 from kaiku_portal.domain.accounts import Session
 from kaiku_portal.domain.charts import bars, monthly
-from kaiku_portal.domain.formats import current_year, valid_period
+from kaiku_portal.domain.formats import current_year, show_number, valid_period
 from kaiku_portal.entrypoints.access import checked_form, region_asked, role
 from kaiku_portal.entrypoints.http.common import form_body
 from kaiku_portal.entrypoints.http.web import CurrentServices, field, render
@@ -259,6 +265,77 @@ async def annual_report(
         media_type=report.media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+# -- The printable annual report (docs/portal/README.md): the JSON report in the page's language -----------
+
+PRINT_COLUMNS = (*FIGURES, "usage_rate")
+CHARTED = ("redemptions", "cards_issued")
+_CHART_STYLE = Style(
+    background="white", plot_background="white", colors=("#1f6f8b",), font_family="sans-serif",
+    value_font_size=11, label_font_size=11,
+)  # fmt: skip
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
+
+
+def month_chart(rows: list[AnnualReportRow], column: str, title: str, lang: str) -> Markup:
+    """A column chart of one figure per month, as inline SVG drawn by pygal; its inline config script is left
+    out (the pages allow no inline scripts, and print needs no tooltips)."""
+    months = [row for row in rows if len(row.period) == len("YYYY-MM")]
+    names = get_month_names("abbreviated", locale=lang)
+    config = pygal.Config(
+        js=[], disable_xml_declaration=True, explicit_size=True, width=720, height=300, show_legend=False,
+        print_values=True, style=_CHART_STYLE,
+    )  # fmt: skip
+    chart = pygal.Bar(config)
+    chart.x_labels = [names[int(row.period[5:])] for row in months]
+    chart.value_formatter = lambda value: show_number(value, lang)
+    chart.add(title, [getattr(row, column) for row in months])
+    # pygal builds the SVG with an XML tree, so every text in it (month names, the series name) is escaped
+    svg = _SCRIPT.sub("", str(chart.render(is_unicode=True)))
+    return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{Markup.escape(title)}" ', 1))  # noqa: S704
+
+
+def print_context(report: AnnualReport, lang: str) -> dict[str, Any]:
+    """The template's rows (month names in the page's language) and charts."""
+    names = get_month_names("wide", locale=lang)
+    rows = [
+        (names[int(row.period[5:])] if len(row.period) == len("YYYY-MM") else None, row.model_dump())
+        for row in report.rows
+    ]
+    charts = []
+    for column in CHARTED:
+        title = translate(lang, "stats.by_month", figure=translate(lang, f"figure.{column}"), year=report.year)
+        charts.append((column, month_chart(report.rows, column, title, lang)))
+    return {"report": report, "rows": rows, "columns": PRINT_COLUMNS, "charts": charts}
+
+
+async def _print_page(request: Request, session: Session, services: Services, region_id: str | None,
+                      year: str, back: str) -> Response:  # fmt: skip
+    year = year if valid_period(year) and len(year) == 4 else str(current_year())
+    try:
+        report = await services.stats.annual_report(session.person, region_id, year)
+    except Rejection as rejection:
+        return render(request, "annual_report_print.html", "report_print.title", status=rejection.status,
+                      rejection=rejection, year=year, back=back, report=None)  # fmt: skip
+    return render(request, "annual_report_print.html", "report_print.title", year=year, back=back,
+                  **print_context(report, request.state.lang))  # fmt: skip
+
+
+@router.get("/region/report/print")
+async def annual_report_print(
+    request: Request, session: Coordinator, services: CurrentServices, year: str = ""
+) -> Response:
+    """The region's annual report as a printable page in the person's language."""
+    return await _print_page(request, session, services, session.person.region_id, year, "/region/stats")
+
+
+@router.get("/national/report/print")
+async def national_report_print(
+    request: Request, session: National, services: CurrentServices, year: str = ""
+) -> Response:
+    """The country's annual report as a printable page (holder breakdowns are not in it)."""
+    return await _print_page(request, session, services, None, year, "/national")
 
 
 @router.get("/national")
