@@ -23,7 +23,8 @@ HOLDER = HolderProfile(
 async def test_overlapping_uses_and_a_report_row_before_the_card_raise_flags(
     service_runner: ServiceRunner, kafka_bootstrap: str
 ) -> None:
-    year = random.randint(1975, 1999)
+    # years of its own: test_stats_service.py counts whole national years (1975-1999) on the same topics
+    year = random.randint(2000, 2014)
     region, other_region = unique("R"), unique("R")
     twice, late = unique("E"), unique("E")
     v1, v2 = unique("V"), unique("V")

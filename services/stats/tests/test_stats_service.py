@@ -81,6 +81,7 @@ def latest(records: list[dict[str, Any]], key: str) -> dict[str, Any] | None:
 async def test_two_regions_over_http_and_both_streams_and_duplicates_change_nothing(
     service_runner: ServiceRunner, kafka_bootstrap: str
 ) -> None:
+    # a national year no other test writes to the session's topics (test_misuse_watch.py: 2000-2014)
     year = random.randint(1975, 1999)
     ra, rb, da, db, va, vb = unique("RA"), unique("RB"), unique("DA"), unique("DB"), unique("VA"), unique("VB")
     march, may = date(year, 3, 10), date(year, 5, 2)
