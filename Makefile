@@ -22,7 +22,7 @@ $(VENV)/.installed: $(UV) pyproject.toml uv.lock contracts/pyproject.toml libs/r
 
 install: $(VENV)/.installed system-deps  ## create .venv with every package and the dev tools
 
-# Debian's Chromium for the portal's browser tests (services/portal/tests/test_browser.py, which runs
+# Debian's Chromium for the portal's browser tests (services/portal/tests/browser/, which runs
 # $KAIKU_CHROMIUM or /usr/bin/chromium). As root (CI, a container) it is installed without asking; as
 # another user only after a yes at a terminal, never through sudo without one.
 CHROMIUM ?= $(or $(KAIKU_CHROMIUM),/usr/bin/chromium)

@@ -4,7 +4,7 @@ that is asked for first and then goes through `PATCH`.
 
 The services gain these parts of the contract in parallel (issue 11), so here the portal talks to a
 stand-in that answers exactly as docs/contract.md says and records what it was sent; the browser test
-(test_browser.py) runs the real services.
+(tests/browser/) runs the real services.
 """
 
 from __future__ import annotations
