@@ -216,6 +216,15 @@ def test_every_role_does_its_main_task(ui: Any, world: Any, page: Page):
     assert total["redemptions"] == "2"
     assert total["child_tickets"] == "2"
     assert len([row for row in report if row["period"].startswith(f"{year}-")]) == 12
+    # the same report to print, in the page's language, with its charts (docs/portal/README.md shows it)
+    page.locator("#report-print").click()
+    expect(page.locator("#report-heading")).to_have_text(
+        translate("fi", "report_print.heading_region", year=int(year), region=world.region)
+    )
+    expect(page.locator("figure svg").first).to_be_visible()
+    ui.accessible(page)
+    ui.shoot(page, "fi-region-report-print")
+    page.locator("#report-back").click()
     ui.sign_out(page)
 
     # -- the venue and the distributor see their own figures ------------------------------------
