@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 import re
 from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 from kaiku_contracts.cards import CardIssued, CardRevoked, HolderProfile
 from kaiku_contracts.enums import (
@@ -29,11 +31,13 @@ from kaiku_contracts.enums import (
 from kaiku_contracts.envelope import Event
 from kaiku_contracts.http.stats import ANNUAL_REPORT_COLUMNS, AnnualReport, AnnualReportRow
 from kaiku_contracts.redemptions import RedemptionCancelled, TicketRedeemed
+from kaiku_contracts.schemas import DOCUMENT_DIR, SCHEMA_DIR
 from kaiku_contracts.topics import EVENT_TYPE_HEADER, Topics
 from kaiku_devkit.testing import ServiceRunner, auth, read_topic, unique, wait_until
 from openpyxl import load_workbook
 
 pytestmark = [pytest.mark.connected, pytest.mark.e2e]
+OPEN_FIGURES_SCHEMA = json.loads((SCHEMA_DIR / DOCUMENT_DIR / "OpenFigures.json").read_text())
 
 
 def holder(gender: Gender, birth_year: int, tongue: str = "fi") -> HolderProfile:
@@ -212,6 +216,16 @@ async def test_two_regions_over_http_and_both_streams_and_duplicates_change_noth
             assert r.status_code == 200, r.text
             assert r.headers["cache-control"].startswith("public, max-age=")
             opened = r.json()
+            jsonschema.validate(opened, OPEN_FIGURES_SCHEMA)  # the committed schema a newspaper reads
+            published_holder_cells = [
+                cell
+                for figure, cells in opened.items()
+                if figure.startswith("holders_by_") and cells is not None
+                for cell in cells.values()
+            ]
+            assert published_holder_cells, "the feed publishes holder breakdowns"
+            threshold = opened["suppression_threshold"]
+            assert all(cell is None or cell == 0 or cell >= threshold for cell in published_holder_cells), opened
             assert opened.pop("licence") == "CC BY 4.0"
             assert {opened.pop("licence_url"), opened.pop("attribution")} != set()
             assert opened == await figures_of(scope_path, headers)  # exactly what the national office sees
