@@ -29,7 +29,14 @@ from kaiku_contracts.enums import (
     VenueCategory,
 )
 from kaiku_contracts.envelope import Event
-from kaiku_contracts.http.stats import ANNUAL_REPORT_COLUMNS, AnnualReport, AnnualReportRow
+from kaiku_contracts.http.stats import (
+    ANNUAL_REPORT_COLUMNS,
+    AnnualReport,
+    AnnualReportRow,
+    RegionUses,
+    VenueUseCount,
+    VenueUseCounts,
+)
 from kaiku_contracts.redemptions import RedemptionCancelled, TicketRedeemed
 from kaiku_contracts.schemas import DOCUMENT_DIR, SCHEMA_DIR
 from kaiku_contracts.topics import EVENT_TYPE_HEADER, Topics
@@ -256,6 +263,27 @@ async def test_two_regions_over_http_and_both_streams_and_duplicates_change_noth
             assert r.json()["reason"] == "forbidden"
         r = await http.get("/v1/stats/national", params={"period": f"{year}-13"}, headers=national)
         assert r.status_code == 422
+
+        # the coordinator's list of uses (§9.3): its region's, newest first, filtered; cancelled ones left out
+        r = await http.get("/v1/uses", params={"region_id": ra}, headers=admin_a)
+        assert r.status_code == 200, r.text
+        listed = RegionUses.model_validate(r.json())
+        assert [u.redemption_id for u in listed.uses] == [f"{tag}-5", f"{tag}-2", f"{tag}-1"]
+        assert (listed.total, listed.uses[-1].child_tickets, listed.uses[-1].venue_id) == (3, 2, va)
+        march = {"region_id": ra, "from": f"{year}-03-01", "to": f"{year}-03-20", "limit": "1"}
+        r = await http.get("/v1/uses", params=march, headers=national)
+        assert (r.json()["total"], [u["redemption_id"] for u in r.json()["uses"]]) == (1, [f"{tag}-1"])
+        by_card = await http.get("/v1/uses", params={"region_id": ra, "card_code": a[0]}, headers=admin_a)
+        assert [u["redemption_id"] for u in by_card.json()["uses"]] == [f"{tag}-1"]  # a[0]'s other use is in B
+        by_channel = await http.get("/v1/uses", params={"region_id": ra, "channel": "agency"}, headers=admin_a)
+        assert by_channel.json()["total"] == 0
+        r = await http.get("/v1/uses/venues", params={"region_id": ra, "period": f"{year}-05"}, headers=admin_a)
+        assert VenueUseCounts.model_validate(r.json()).venues == [VenueUseCount(venue_id=va, uses=1)]
+        r = await http.get("/v1/uses/venues", params={"region_id": ra, "period": f"{year}-04"}, headers=admin_a)
+        assert r.json()["venues"] == []  # no use recorded at A's venue in April: it has not reported
+        for who in (auth("region_admin", region=rb), auth("venue", region=ra, org=va)):
+            r = await http.get("/v1/uses", params={"region_id": ra}, headers=who)
+            assert (r.status_code, r.json()["reason"]) == (403, "forbidden")
         assert (await http.get("/v1/stats/national", params={"period": p})).status_code == 401
 
         # the annual report: header, 12 months and the year's total

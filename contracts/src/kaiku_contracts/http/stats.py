@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kaiku_contracts.enums import Channel
 from kaiku_contracts.stats import Period
 
 
@@ -81,3 +83,41 @@ OPEN_DATA_CSV_COLUMNS: tuple[str, ...] = ("period", "scope", "region_id", "figur
 """`format=csv`: the same figures in long form, one row per figure and group, `value` empty where a cell is
 suppressed; the last row is the licence. The columns never change, so a script keeps working as figures are
 added."""
+
+
+class RegionUse(BaseModel):
+    """One use of a card at a region's venue, for the coordinator's list (§9.3; `GET /v1/uses`)."""
+
+    redemption_id: str
+    card_code: str
+    venue_id: str
+    performance_id: str
+    performance_name: str
+    starts_at: datetime | None = Field(
+        description="the performance's start (null only for uses projected before it was kept)"
+    )
+    adult_tickets: int
+    child_tickets: int
+    channel: Channel
+
+
+class RegionUses(BaseModel):
+    """`GET /v1/uses?region_id=...`: the newest uses first, at most `limit` of `total` matching."""
+
+    region_id: str
+    total: int = Field(ge=0, description="how many uses match the filters (the list may be shorter)")
+    uses: list[RegionUse]
+
+
+class VenueUseCount(BaseModel):
+    venue_id: str
+    uses: int = Field(ge=0)
+
+
+class VenueUseCounts(BaseModel):
+    """`GET /v1/uses/venues?region_id=&period=`: the region's venues with uses in the period (§9.3: a venue
+    absent here has not reported, or recorded, any use for it)."""
+
+    region_id: str
+    period: Period
+    venues: list[VenueUseCount]
