@@ -23,6 +23,7 @@ from kaiku_contracts.calendar import HELSINKI, helsinki_today
 from kaiku_devkit.testing import unique
 from kaiku_issuance.domain.validity import card_valid_until
 from kaiku_portal.domain.formats import show_date
+from kaiku_portal.domain.use_list import REPORT_COLUMNS
 from kaiku_portal.i18n import reason_text, translate
 from playwright.sync_api import Page, expect
 
@@ -225,6 +226,19 @@ def test_every_role_does_its_main_task(ui: Any, world: Any, page: Page):
     ui.accessible(page)
     ui.shoot(page, "fi-region-report-print")
     page.locator("#report-back").click()
+    # the list of uses behind the figures (§9.3), and the same as the §9.2 form to send or re-import
+    page.goto(f"{base}/region/uses?card_code={world.card.lower()}")
+    expect(page.locator("#uses tbody tr")).to_have_count(1)  # the box-office use; the undone one is gone
+    expect(page.locator("#uses")).to_contain_text("Kaupunginteatteri")
+    expect(page.locator("#uses")).to_contain_text("Trollkarlen Matti")
+    ui.accessible(page)
+    ui.shoot(page, "fi-region-uses")
+    with page.expect_download() as download_info:
+        page.locator("#uses-csv").click()
+    form = download_info.value.path().read_text(encoding="utf-8-sig").splitlines()
+    assert form[0] == ";".join(translate("fi", f"uses.column.{c}") for c in REPORT_COLUMNS)
+    assert form[1].startswith(f"{world.card};1;2;Trollkarlen Matti;")
+    assert form[-1] == f"{translate('fi', 'uses.total_row')};1;2;;;"
     ui.sign_out(page)
 
     # -- the venue and the distributor see their own figures ------------------------------------
@@ -242,6 +256,9 @@ def test_every_role_does_its_main_task(ui: Any, world: Any, page: Page):
     expect(page.locator("#branches")).to_be_visible()
     ui.accessible(page)
     ui.shoot(page, "fi-distributor-stats")
+    refused = page.goto(f"{base}/region/uses")  # individual uses are the coordinator's (§9.3), not a distributor's
+    assert refused is not None
+    assert refused.status == 403
     ui.sign_out(page)
 
     # -- national office: the dashboard ----------------------------------------------------------
@@ -260,10 +277,16 @@ def test_every_role_does_its_main_task(ui: Any, world: Any, page: Page):
 
 # Each role's pages, visited in every language.
 PAGES = {
-    "national": [("/national", "national.title"), ("/flags", "flags.title"), ("/accounts", "accounts.title")],
+    "national": [
+        ("/national", "national.title"),
+        ("/region/uses", "uses.title"),
+        ("/flags", "flags.title"),
+        ("/accounts", "accounts.title"),
+    ],
     "region_admin": [
         ("/region", "region.title"),
         ("/region/stats", "stats.title"),
+        ("/region/uses", "uses.title"),
         ("/flags", "flags.title"),
         ("/accounts", "accounts.title"),
     ],
