@@ -204,6 +204,8 @@ async def test_two_regions_over_http_and_both_streams_and_duplicates_change_noth
 
             venue = await figures_of(f"/v1/stats/venues/{va}", auth("venue", region=ra, org=va))
             assert (venue["redemptions"], venue["adult_tickets"]) == (3, 3)
+            by_channel = {"channel": "box_office", "redemptions": 3, "adult_tickets": 3, "child_tickets": 2}
+            assert venue["channels"] == [{**by_channel, "course_places": 0}]  # tickets by channel (issue 16)
             assert venue["uses_of_cards_from_other_regions"] == 1
             assert venue["performances"][0]["redemptions"] == 3
             assert "cards_issued" not in venue

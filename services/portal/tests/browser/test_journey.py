@@ -247,6 +247,11 @@ def test_every_role_does_its_main_task(ui: Any, world: Any, page: Page):
     expect(page.get_by_role("row", name=f"{translate('en', 'figure.redemptions')} 2", exact=True)).to_be_visible()
     expect(page.locator("#performances")).to_contain_text("En magisk sommarnatt")
     expect(page.locator("#months-chart-redemptions")).to_be_visible()
+    # tickets by channel: the box office's 1 + 2 and the report's paper form 1 + 0
+    box_office = page.locator("#channels tr", has_text=translate("en", "channel.box_office")).locator("td")
+    expect(box_office).to_have_text([translate("en", "channel.box_office"), "1", "1", "2", "0"])
+    paper = page.locator("#channels tr", has_text=translate("en", "channel.paper_form")).locator("td")
+    expect(paper).to_have_text([translate("en", "channel.paper_form"), "1", "1", "0", "0"])
     ui.accessible(page)
     ui.shoot(page, "en-venue-stats")
     ui.sign_out(page)

@@ -89,11 +89,12 @@ async def venue(
 ) -> dict[str, Any]:
     venue_region = await figures.venue_region(uow.pool, venue_id)
     access.check_venue(principal, venue_id, venue_region)
-    result, performances = await figures.venue_figures(uow.pool, venue_id, performance_id, period)
+    result, performances, channels = await figures.venue_figures(uow.pool, venue_id, performance_id, period)
     body = result.exact()
     out = {name: body[name] for name in VENUE_FIELDS}
     out.update(scope="venue", venue_id=venue_id, region_id=venue_region, performance_id=performance_id)
     out["performances"] = performances
+    out["channels"] = channels
     return out
 
 

@@ -40,15 +40,16 @@ async def venue_region(pool: asyncpg.Pool, venue_id: str) -> str | None:
 
 async def venue_figures(
     pool: asyncpg.Pool, venue_id: str, performance_id: str | None, period: str
-) -> tuple[Figures, list[dict[str, Any]]]:
-    """A venue's usage of its own site (or one performance), and its uses per performance."""
-    async with pool.acquire() as conn:
+) -> tuple[Figures, list[dict[str, Any]], list[dict[str, Any]]]:
+    """A venue's usage of its own site (or one performance), its uses per performance and per channel."""
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         scope = figure_rows.venue_scope(venue_id, performance_id)
         result = await figure_rows.figures(conn, scope, period, helsinki_today())
         performances = await figure_rows.uses_by_performance(conn, venue_id, period)
+        channels = await figure_rows.uses_by_channel(conn, venue_id, performance_id, period)
     if performance_id is not None:
         performances = [p for p in performances if p["performance_id"] == performance_id]
-    return result, performances
+    return result, performances, channels
 
 
 async def distributor_region(pool: asyncpg.Pool, distributor_id: str) -> str | None:
