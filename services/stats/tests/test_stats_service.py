@@ -199,6 +199,13 @@ async def test_two_regions_over_http_and_both_streams_and_duplicates_change_noth
             assert gender["male"] is None
             assert all(v is None or v == 0 or v >= 5 for v in gender.values())
             assert matches(await figures_of("/v1/stats/national", national), want_n)
+            # the national dashboard's regions side by side
+            side_by_side = {
+                row["region_id"]: row for row in (await figures_of("/v1/stats/regions", national))["regions"]
+            }
+            compared = ("cards_issued", "cards_active", "redemptions", "distinct_cards_used", "usage_rate")
+            assert {k: side_by_side[ra][k] for k in compared} == {k: want_a[k] for k in compared}
+            assert {k: side_by_side[rb][k] for k in compared} == {k: want_b[k] for k in compared}
             march_a = await figures_of(f"/v1/stats/regions/{ra}", admin_a, f"{year}-03")
             assert (march_a["redemptions"], march_a["cards_issued"], march_a["distinct_cards_used"]) == (2, 7, 2)
 
@@ -255,6 +262,7 @@ async def test_two_regions_over_http_and_both_streams_and_duplicates_change_noth
             (f"/v1/stats/regions/{ra}", auth("region_admin", region=rb)),
             (f"/v1/stats/regions/{ra}", auth("distributor", region=ra, org=da)),
             ("/v1/stats/national", admin_a),
+            ("/v1/stats/regions", admin_a),
             (f"/v1/stats/venues/{va}", auth("venue", region=rb, org=vb)),
             (f"/v1/stats/venues/{va}", auth("region_admin", region=rb)),
             (f"/v1/stats/distributors/{da}", auth("distributor", region=rb, org=db)),

@@ -64,6 +64,13 @@ async def national(principal: CurrentPrincipal, uow: CurrentUnitOfWork, k: K, pe
     return view(result, holders, k=k, scope="national")
 
 
+@router.get("/stats/regions", summary="Every region's main figures of a period, side by side (national dashboard)")
+async def regions(principal: CurrentPrincipal, uow: CurrentUnitOfWork, period: PeriodQuery) -> dict[str, Any]:
+    """National office only: cards issued and active, uses, cards used and the usage rate per region."""
+    access.check_national(principal)
+    return {"period": period, "regions": await figures.regions_side_by_side(uow.pool, period)}
+
+
 @router.get("/stats/regions/{region_id}", summary="A region's figures: its venues' uses and the cards it issued")
 async def region(
     region_id: EntityId, principal: CurrentPrincipal, uow: CurrentUnitOfWork, k: K, period: PeriodQuery

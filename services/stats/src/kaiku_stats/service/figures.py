@@ -67,3 +67,19 @@ async def distributor_figures(
         result = await figure_rows.figures(conn, scope, period, helsinki_today())
         branches = await figure_rows.uses_by_branch(conn, distributor_id, period)
     return result, branches
+
+
+COMPARED = ("cards_issued", "cards_active", "redemptions", "distinct_cards_used", "usage_rate")
+"""What the national dashboard sets side by side per region: counts the national office publishes exactly
+(no holder breakdown, so nothing here needs protecting)."""
+
+
+async def regions_side_by_side(pool: asyncpg.Pool, period: str) -> list[dict[str, Any]]:
+    """Every region with facts, its figures of the period, from one snapshot of the projection."""
+    today = helsinki_today()
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        rows = []
+        for region_id in await figure_rows.regions_with_facts(conn):
+            exact = (await figure_rows.figures(conn, figure_rows.region_scope(region_id), period, today)).exact()
+            rows.append({"region_id": region_id, **{name: exact[name] for name in COMPARED}})
+    return rows
