@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 from kaiku_contracts.http.stats import ANNUAL_REPORT_COLUMNS
 from kaiku_devkit.testing import unique
+from kaiku_portal.domain.report_sheets import NAME_HEADER, VENUES_SHEET
 from kaiku_portal.domain.staff import MIN_PASSWORD_LENGTH
 from kaiku_portal.i18n import translate
+from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
 LANGS = ("fi", "en")
@@ -189,6 +191,12 @@ def test_the_coordinator_reads_periods_and_the_report_in_finnish_conventions(reg
         machine, local = report_downloads(page)
         assert machine.splitlines()[0] == ",".join(ANNUAL_REPORT_COLUMNS)
         check_local_report(local, lang)
+    with page.expect_download() as download:
+        page.locator("#report-xlsx").click()
+    workbook = download.value.path().read_bytes()
+    sheet = load_workbook(io.BytesIO(workbook))[VENUES_SHEET]
+    assert [cell.value for cell in sheet[1]] == ["venue_id", "redemptions", NAME_HEADER]  # names beside the ids
+    assert b"xl/charts/chart1.xml" in workbook  # stats' native charts kept
     page.goto(f"{world.base}/statistics?lang=fi&period={BAD_PERIOD}")  # the public page reads periods alike
     expect(page.locator("#period-error")).to_have_text(translate("fi", "stats.period_refused", period=BAD_PERIOD))
     check_layout(page, ui)

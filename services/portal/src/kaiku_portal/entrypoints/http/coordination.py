@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Annotated, Any
 
@@ -22,7 +23,7 @@ from kaiku_portal.adapters.upstream import Download, Rejection, Services
 from kaiku_portal.domain.accounts import Session
 from kaiku_portal.domain.charts import bars, monthly
 from kaiku_portal.domain.formats import asked_period, current_year, show_number, valid_period
-from kaiku_portal.domain.report_sheets import local_csv
+from kaiku_portal.domain.report_sheets import local_csv, with_venue_names
 from kaiku_portal.entrypoints.access import checked_form, region_asked, role
 from kaiku_portal.entrypoints.http.common import form_body
 from kaiku_portal.entrypoints.http.web import CurrentServices, field, render
@@ -273,12 +274,26 @@ async def annual_report(
         )
     filename = report.filename or f"kaikukortti-{session.person.region_id}-{year}.{fmt}"
     return Response(
-        report.content,
+        await _venues_named(session, services, report, session.person.region_id),
         media_type=report.media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
+async def _venues_named(session: Session, services: Services, report: Download, region_id: str | None) -> bytes:
+    """The XLSX report with the names of its top venues beside their ids (usage knows them, stats does not);
+    the report as stats wrote it when usage cannot list them just now, or for the CSV (INTERFACE.md's)."""
+    if not report.media_type.startswith(XLSX_TYPE):
+        return report.content
+    try:  # usage lists one region's venues at a time: the national report's come from every region
+        regions = [region_id] if region_id else [r.region_id for r in await services.issuance.regions(session.person)]
+        listed = await asyncio.gather(*(services.usage.venues(session.person, region) for region in regions))
+    except Rejection:
+        return report.content
+    return with_venue_names(report.content, {v.venue_id: v.name for venues in listed for v in venues})
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LOCAL_CSV = "csv-local"  # the portal's own format: the report as a spreadsheet in Finland reads it
 
 
@@ -418,7 +433,7 @@ async def national_report(
         )  # fmt: skip
     filename = report.filename or f"kaikukortti-national-{year}.{fmt}"
     return Response(
-        report.content,
+        await _venues_named(session, services, report, None),
         media_type=report.media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
