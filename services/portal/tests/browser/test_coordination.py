@@ -61,9 +61,18 @@ def broken_codes(page: Page) -> list[str]:
     return found
 
 
+def too_wide(page: Page) -> list[str]:
+    """What reaches past the screen's right edge (for the message of a failed check)."""
+    found: list[str] = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth)"
+        ".slice(0, 8).map(e => e.tagName + '.' + e.className + '#' + e.id)"
+    )
+    return found
+
+
 def check_layout(page: Page, ui: Any) -> None:
     """What every page of the module must be: no sideways scroll, a short header, whole codes, WCAG 2.1 AA."""
-    assert fits_across(page), f"{page.url} is wider than the screen"
+    assert fits_across(page), f"{page.url} is wider than the screen: {too_wide(page)}"
     if is_phone(page):
         assert header_share(page) < HEADER_SHARE, f"{page.url}: the header takes {header_share(page):.0%}"
     assert broken_codes(page) == []

@@ -87,6 +87,7 @@ FIELD_OF: dict[AccountProblem, str] = {
     AccountProblem.ORGANISATION: "org_id",
     AccountProblem.TAKEN: "username",
 }
+FORM_ORDER = ("username", "role", "region_id", "org_id", "password")  # the summary lists errors as the form does
 UNAVAILABLE = {"accounts.error.listing_unavailable", "accounts.error.regions_unavailable"}
 
 
@@ -201,9 +202,6 @@ async def open_account(
         return await _page(request, session, accounts, services, status=status, values=values, errors=ordered)
     log.info("account_opened", account_id=created.account_id, role=created.role, by=person.account_id)
     return await _page(request, session, accounts, services, opened=created.username)
-
-
-FORM_ORDER = ("username", "role", "region_id", "org_id", "password")  # the summary lists errors as the form does
 
 
 @router.post("/accounts/{account_id}/closed")
