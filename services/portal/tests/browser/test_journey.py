@@ -356,6 +356,7 @@ def test_a_coordinator_opens_an_account_and_the_clerk_signs_in_through_their_org
     ui.sign_in(page, base, world.users["region_admin"], "en")
     page.goto(f"{base}/accounts")
     page.get_by_role("button", name=translate("en", "accounts.close_who", username=newcomer)).click()
+    page.locator("#confirm-form button[type=submit]").click()  # closing is asked first
     expect(page.locator("#saved")).to_have_text(translate("en", "accounts.closed_done", username=newcomer))
     ui.sign_out(page)
     _through_the_organisation(page, base, subject, "en")

@@ -214,6 +214,11 @@ class IssuanceClient:
     async def change_distributor(self, person: Person, distributor_id: str, body: issuance.DistributorPatch) -> None:
         await self.services.patch(person, "issuance", f"/v1/distributors/{segment(distributor_id)}", _sent(body))
 
+    async def regions(self, person: Person) -> list[issuance.Region]:
+        """Every region for the national office (a coordinator: their own)."""
+        answer = await self.services.get(person, "issuance", "/v1/regions")
+        return _parsed(issuance.Regions, "issuance", answer).regions
+
     async def add_region(self, person: Person, body: issuance.RegionIn) -> None:
         await self.services.post(person, "issuance", "/v1/regions", _sent(body))
 
