@@ -270,6 +270,12 @@ def test_every_role_does_its_main_task(ui: Any, world: Any, page: Page):
     ui.sign_in(page, base, world.users["national"], "en")
     page.goto(f"{base}/national?period={year}")
     expect(page.locator("#figures")).to_be_visible()
+    # the regions side by side (by name) and the year's trend month by month
+    region_row = page.locator("#regions tr", has_text=world.region)
+    expect(region_row).to_contain_text("Testialue")
+    expect(region_row.locator("td").nth(2)).to_have_text("2")  # the region's two uses
+    expect(page.locator("#regions-chart-usage-rate")).to_be_visible()
+    expect(page.locator("#months-chart-redemptions tbody tr")).to_have_count(12)
     ui.accessible(page)
     with page.expect_download() as download_info:
         page.locator("#report-csv").click()

@@ -293,6 +293,12 @@ class StatsClient:
         )
         return _parsed(stats.AnnualReport, "stats", answer)
 
+    async def regions_side_by_side(self, person: Person, period: str) -> list[dict[str, Any]]:
+        """Every region's main figures of a period (national office; docs/stats.md)."""
+        answer = await self.services.get(person, "stats", "/v1/stats/regions", period=period)
+        rows: list[dict[str, Any]] = answer["regions"]
+        return rows
+
     async def uses(self, person: Person, region_id: str, **filters: str | int | None) -> stats.RegionUses:
         """The region's uses, newest first (§9.3; docs/stats.md "Uses"); filters left None are not sent."""
         sent = {name: value for name, value in filters.items() if value not in (None, "")}

@@ -408,7 +408,33 @@ async def national(request: Request, session: National, services: CurrentService
         rejection=rejection,
         has_figures=figures is not None,
         **stats_context(figures),
+        **await _national_dashboard(services, session, period),
     )
+
+
+async def _national_dashboard(services: Services, session: Session, period: str) -> dict[str, Any]:
+    """The year's months (the annual report's rows) and the regions side by side; either may be missing
+    when its service does not answer, the figures above still show."""
+    person = session.person
+    months: list[tuple[str, Any]] = []
+    regions: list[dict[str, Any]] = []
+    try:
+        report = await services.stats.annual_report(person, None, period[:4])
+        months = [(column, monthly(report.rows, column)) for column in ("redemptions", "cards_issued")]
+    except Rejection:
+        pass
+    try:
+        regions = await services.stats.regions_side_by_side(person, period)
+        names = {region.region_id: region.name for region in await services.issuance.regions(person)}
+    except Rejection:
+        names = {}
+    for row in regions:
+        row["name"] = names.get(row["region_id"], row["region_id"])
+    regions.sort(key=lambda row: str(row["name"]))
+    rates = [
+        (row["name"], round(100 * row["usage_rate"], 1) if row["usage_rate"] is not None else None) for row in regions
+    ]
+    return {"months": months, "year": period[:4], "regions": regions, "rate_chart": bars(rates)}
 
 
 @router.get("/national/report")
