@@ -52,6 +52,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if here in Path(item.path).parents:
             item.add_marker(pytest.mark.e2e)
             item.add_marker(pytest.mark.connected)
+            # a module's first test also starts its four services and the browser (fixtures count in the time)
+            item.add_marker(pytest.mark.timeout(900))
             # for a machine without Chromium (README "Tests"); CI installs it and never skips (`CI` set)
             if os.environ.get("KAIKU_SKIP_BROWSER_TESTS") == "1" and not os.environ.get("CI"):
                 item.add_marker(pytest.mark.skip(reason="KAIKU_SKIP_BROWSER_TESTS=1"))
