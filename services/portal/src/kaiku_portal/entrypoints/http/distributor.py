@@ -55,7 +55,7 @@ def _choices() -> dict[str, Any]:
 
 HOLDER_FIELDS = ("birth_year", "mother_tongue", "gender", "postal_code", "life_situation")
 LIST_PAGE = 1000  # issuance's largest page: the desk reads its cards whole to count, sort and filter them
-SHOWN_ROWS = 200  # rows on one screen; the filters narrow the rest down
+SHOWN_ROWS = 50  # rows on one screen, newest first; the count tells how many more, the filters find them
 
 
 def _card_body(form: FormData, distributor_id: str) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
