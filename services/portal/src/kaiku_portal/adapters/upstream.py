@@ -149,6 +149,7 @@ class Services:
         filename: str,
         content: bytes,
         fields: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
     ) -> Any:
         media = (
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -156,7 +157,7 @@ class Services:
             else "text/csv"
         )
         response = await self.request(
-            person, service, "POST", path, files={"file": (filename, content, media)}, data=fields
+            person, service, "POST", path, files={"file": (filename, content, media)}, data=fields, params=params
         )
         return response.json()
 

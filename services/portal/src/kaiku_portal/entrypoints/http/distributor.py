@@ -306,9 +306,15 @@ async def import_cards(request: Request, session: Distributor, services: Current
     content = await upload.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
         return render(request, "import.html", "import.title", status=413, results=None, error_key="upload.too_big")
-    path = "/v1/imports/cards" + ("?dry_run=true" if dry_run else "")
     try:
-        answer = await services.upload(session.person, "issuance", path, upload.filename, content)
+        answer = await services.upload(
+            session.person,
+            "issuance",
+            "/v1/imports/cards",
+            upload.filename,
+            content,
+            params={"dry_run": "true"} if dry_run else None,  # issuance judges every row and records none
+        )
     except Rejection as rejection:
         return render(
             request, "import.html", "import.title", status=rejection.status, results=None, rejection=rejection
