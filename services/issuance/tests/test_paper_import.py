@@ -103,7 +103,7 @@ async def test_finnish_form_semicolons_and_a_per_row_report(org: Any) -> None:
     content = "\n".join(
         [
             "Kortin koodi;Myöntämispäivä;Syntymävuosi;Äidinkieli;Sukupuoli;Postinumero;Elämäntilanne",
-            f"{codes[0].lower()};3.2.2026;1950;suomi;nainen;100;eläkeläinen",
+            f"{codes[0].lower()};3.2.2026;1950;suomi;nainen;00100;eläkeläinen",
             f"{codes[1]};2026-02-04;1990;sv;mies;65100;opiskelija",
             "",
             f"{codes[2]};5.2.2026;1985;fi;female;00100;kapitalisti",

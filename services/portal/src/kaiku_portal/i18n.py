@@ -12,6 +12,7 @@ The `.po` files are read at start-up and compiled in memory: no compiled `.mo` c
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -25,7 +26,9 @@ from babel.support import Translations
 from kaiku_contracts.enums import RejectionReason
 
 from kaiku_portal.domain.formats import show_number
+from kaiku_portal.domain.refusals import FORM_FIELDS, MISSING, PERSONAL_DATA, field_faults
 
+INVALID_REQUEST = RejectionReason.INVALID_REQUEST.value
 Lang = str  # a language with a catalogue: one of LANGS
 DOMAIN = "portal"
 LOCALES = Path(__file__).parent / "locales"
@@ -179,6 +182,52 @@ def reason_text(lang: str, reason: str) -> str:
     """A rejection code in plain words; an unknown code still names itself, never a stack trace."""
     key = f"reason.{reason}"
     return translate(lang, key) if key in message_ids() else translate(lang, "reason.other", code=reason)
+
+
+def field_error_key(field: str | None, kind: str) -> str:
+    """The message key telling a field's fault: what the field takes, or that it is missing or personal data."""
+    if kind == PERSONAL_DATA:
+        return "fielderror.personal_data"
+    if kind == MISSING:
+        return "fielderror.missing"
+    return f"fielderror.{field}" if field in FORM_FIELDS else "fielderror.other"
+
+
+@dataclass(frozen=True, slots=True)
+class RefusalView:
+    """A service's refusal as a page shows it: the reason in the person's language, each field at fault with
+    its own words (message keys by form field; `None` for a fault no form field holds), and the service's
+    English detail for support staff (folded away on the page)."""
+
+    message: str
+    fields: dict[str, str]
+    others: list[str]
+    detail: str
+
+
+def refusal_faults(reason: str, detail: str) -> list[tuple[str | None, str]]:
+    """Each field a refusal names (None: no form field) with the key of its words; only `invalid_request` and
+    `limit_below_minimum` name fields in their detail (docs/contract.md)."""
+    if reason not in (INVALID_REQUEST, RejectionReason.LIMIT_BELOW_MINIMUM.value):
+        return []
+    return [(fault.field, field_error_key(fault.field, fault.kind)) for fault in field_faults(detail)]
+
+
+def refusal_keys(reason: str, detail: str) -> list[str]:
+    """The refusal's field texts as message keys, in order (an import row's refusal told in words)."""
+    return list(dict.fromkeys(key for _, key in refusal_faults(reason, detail)))
+
+
+def refusal_view(lang: str, reason: str, detail: str) -> RefusalView:
+    """The one mapping of a refusal to words, used by every page (entrypoints.http.web.render)."""
+    fields: dict[str, str] = {}
+    others: list[str] = []
+    for name, key in refusal_faults(reason, detail):
+        if name is None:
+            others.append(key)
+        else:
+            fields.setdefault(name, key)
+    return RefusalView(reason_text(lang, reason), fields, others, detail)
 
 
 # The language switcher: each language named in itself.

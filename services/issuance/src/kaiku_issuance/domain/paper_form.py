@@ -207,11 +207,9 @@ def _enum_value(text: str, words: dict[str, str], allowed: list[str]) -> str | N
 
 
 def _postal_code(text: str) -> str:
-    value = text.strip()
-    # Excel drops leading zeros of number cells: Helsinki's 00100 arrives as 100
-    if value.isdigit() and 3 <= len(value) < 5:
-        return value.zfill(5)
-    return value
+    # Five digits exactly (INTERFACE.md, §4.2): a shorter one is refused, never padded. `3310` may be 33100 with
+    # a digit lost as well as 03310, and a padded guess would be recorded as the holder's home area.
+    return text.strip()
 
 
 def _code_and_date(values: dict[str, str], problems: list[Refusal]) -> tuple[str, date | None]:
@@ -262,7 +260,13 @@ def parse_row(values: dict[str, str], *, distributor_id: str, branch_id: str | N
         problems.append(Refusal("life_situation", "one of " + ", ".join(_SITUATION_VALUES)))
     postal_code = _postal_code(values["postal_code"])
     if not (postal_code.isdigit() and postal_code.isascii() and len(postal_code) == 5):
-        problems.append(Refusal("postal_code", "a Finnish postal code: five digits"))
+        problems.append(
+            Refusal(
+                "postal_code",
+                "a Finnish postal code: five digits, never padded (in Excel, format the column as text so leading"
+                " zeros stay)",
+            )
+        )
     children_text = values.get("children_under_18", "").strip()
     children = int(children_text) if children_text.isdigit() and children_text.isascii() else None
     if children_text and (children is None or children > MAX_CHILDREN_UNDER_18):

@@ -149,6 +149,7 @@ class Services:
         filename: str,
         content: bytes,
         fields: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
     ) -> Any:
         media = (
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -156,7 +157,7 @@ class Services:
             else "text/csv"
         )
         response = await self.request(
-            person, service, "POST", path, files={"file": (filename, content, media)}, data=fields
+            person, service, "POST", path, files={"file": (filename, content, media)}, data=fields, params=params
         )
         return response.json()
 
@@ -225,9 +226,13 @@ class IssuanceClient:
     async def change_region(self, person: Person, region_id: str, body: issuance.RegionPatch) -> None:
         await self.services.patch(person, "issuance", f"/v1/regions/{segment(region_id)}", _sent(body))
 
-    async def cards(self, person: Person, distributor_id: str | None, after: str | None = None) -> issuance.Cards:
-        """A page of cards in code order (`next_after` continues it)."""
-        answer = await self.services.get(person, "issuance", "/v1/cards", distributor_id=distributor_id, after=after)
+    async def cards(
+        self, person: Person, distributor_id: str | None, after: str | None = None, limit: int | None = None
+    ) -> issuance.Cards:
+        """A page of cards in code order (`next_after` continues it; `limit` up to issuance's 1000)."""
+        answer = await self.services.get(
+            person, "issuance", "/v1/cards", distributor_id=distributor_id, after=after, limit=limit
+        )
         return _parsed(issuance.Cards, "issuance", answer)
 
     async def card(self, person: Person, card_code: str) -> issuance.Card:

@@ -98,12 +98,12 @@ def _report(distributor_id: str, rows: list[dict[str, Any]], *, dry_run: bool) -
 
 @router.get("/imports/cards/template", response_model=None, responses=errors())
 async def import_template(principal: CurrentPrincipal) -> Any:
-    """The columns the import reads (a CSV header row to start a spreadsheet from)."""
+    """The columns the import reads: a CSV header row to start a spreadsheet from, with no example row."""
     from fastapi.responses import PlainTextResponse
 
     del principal
     return PlainTextResponse(
-        ",".join(COLUMNS) + "\nE1234,3.2.2026,1980,fi,female,00100,unemployed\n",
+        ",".join(COLUMNS) + "\n",  # no example row: a live-looking one would be imported as a card (issue 19)
         media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="kaikukortti-cards-template.csv"'},
     )

@@ -16,7 +16,7 @@ from kaiku_portal import i18n
 from kaiku_portal.adapters.upstream import Rejection, Services
 from kaiku_portal.domain import formats
 from kaiku_portal.domain.accounts import Session
-from kaiku_portal.i18n import LANGUAGES, Lang, reason_text, translate
+from kaiku_portal.i18n import LANGUAGES, Lang, reason_text, refusal_view, translate
 from kaiku_portal.service.accounts import Accounts
 from kaiku_portal.settings import PortalSettings
 
@@ -135,8 +135,15 @@ def render(request: Request, template: str, title: str, *, status: int = 200, **
     session: Session | None = request.state.session
     rejection: Rejection | None = context.pop("rejection", None)
     if rejection is not None:
-        context["error"] = reason_text(lang, rejection.reason)
-        context["error_detail"] = rejection.detail
+        # i18n.refusal_view: the reason and each field at fault in the person's language, the detail folded away
+        view = refusal_view(lang, rejection.reason, rejection.detail)
+        context["error"] = view.message
+        context["error_detail"] = view.detail
+        context["error_fields"] = view.fields
+        context["error_others"] = view.others
+        errors = context.get("errors")
+        if isinstance(errors, dict):
+            context["errors"] = {**view.fields, **errors}
 
     def t(key: str, **values: Any) -> str:
         return translate(lang, key, **values)
