@@ -7,7 +7,9 @@ import io
 from datetime import date
 
 import pytest
-from kaiku_portal.domain.forms import VENUE_REPORT, as_pdf, as_xlsx
+from kaiku_issuance.domain.cards import CardGrant
+from kaiku_issuance.domain.paper_form import HEADER_ALIASES, check_columns, parse_row
+from kaiku_portal.domain.forms import TRANSFER, VENUE_REPORT, FormLayout, as_pdf, as_xlsx
 from kaiku_portal.i18n import LANGS, translate
 from kaiku_runtime.tabular import read_table
 from kaiku_usage.domain.venue_report import ReportLine, SkippedRow, parse_line
@@ -52,10 +54,33 @@ def test_the_xlsx_refuses_a_second_adult_ticket_as_it_is_typed():
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_the_pdf_is_the_form_in_the_pages_language(lang: str):
-    pdf = PdfReader(io.BytesIO(as_pdf(VENUE_REPORT, lambda key: translate(lang, key))))
+@pytest.mark.parametrize("form", [VENUE_REPORT, TRANSFER], ids=["venue-report", "transfer"])
+def test_the_pdf_is_the_form_in_the_pages_language(lang: str, form: FormLayout):
+    pdf = PdfReader(io.BytesIO(as_pdf(form, lambda key: translate(lang, key))))
     assert len(pdf.pages) == 1  # one A4 sheet to print
     text = " ".join(pdf.pages[0].extract_text().split())
-    for key in (VENUE_REPORT.title, *VENUE_REPORT.columns, *VENUE_REPORT.fields, "uses.total_row"):
+    for key in (form.title, *form.columns, *form.fields):
         assert " ".join(translate(lang, key).split()) in text, key
-    assert "§9.2" in text
+    assert ("§9.2" if form is VENUE_REPORT else "§4.2") in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_filled_in_transfer_form_goes_through_issuances_paper_form_import(lang: str):
+    sheet_book = load_workbook(io.BytesIO(as_xlsx(TRANSFER, lambda key: translate(lang, key))))
+    sheet = sheet_book.worksheets[0]
+    assert sheet.cell(row=2, column=6).number_format == "@"  # the postal code keeps its leading zeros
+    # a social worker's row, in the words the form's note shows
+    for column, value in enumerate(["E1001", "3.2.2026", 1980, "suomi", "nainen", "00100", "opiskelija"], start=1):
+        sheet.cell(row=2, column=column, value=value)
+    filled = io.BytesIO()
+    sheet_book.save(filled)
+    rows = list(read_table(filled.getvalue(), HEADER_ALIASES))
+    assert len(rows) == 1
+    assert check_columns(list(rows[0].values)).refusal is None  # every column the import's, none missing
+    grant = parse_row(rows[0].values, distributor_id="D1", branch_id=None)
+    assert isinstance(grant, CardGrant), grant
+    assert (grant.card_code, grant.issued_on, grant.holder.postal_code if grant.holder else None) == (
+        "E1001",
+        date(2026, 2, 3),
+        "00100",
+    )

@@ -147,7 +147,7 @@ def add_user(portal: ServiceProcess, username: str, role: str, region: str | Non
         env={**os.environ, "KAIKU_DATABASE_URL": portal.database_url or ""},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=180,  # a busy machine (CI's 2 cores) starts Python slowly
         check=False,
     )
     assert done.returncode == 0, done.stderr

@@ -25,6 +25,7 @@ class FormLayout:
     whole_numbers: dict[int, tuple[int, int]]  # column index -> the range a cell may hold (XLSX checks it)
     total_row: bool
     blank_rows: int = 25
+    text_columns: tuple[int, ...] = (0,)  # kept as typed: a spreadsheet would drop a code's leading zeros
 
 
 VENUE_REPORT = FormLayout(
@@ -45,7 +46,22 @@ VENUE_REPORT = FormLayout(
     total_row=True,
 )
 
-FORMS = {"venue-report": VENUE_REPORT}
+TRANSFER_COLUMNS = ("card_code", "issued_on", "birth_year", "mother_tongue", "gender", "postal_code", "life_situation")
+"""The §4.2 transfer form's columns, in the order issuance's paper-form import documents them."""
+
+TRANSFER = FormLayout(
+    file_stem="forms.transfer.file",
+    title="forms.transfer.title",
+    note="forms.transfer.note",
+    fields=("forms.field.distributor", "forms.field.branch", "forms.field.sent_on"),
+    columns=tuple(f"import.header.{column}" for column in TRANSFER_COLUMNS),
+    widths=(16, 13, 11, 14, 12, 11, 22),
+    whole_numbers={},
+    total_row=False,
+    text_columns=(0, 5),  # the card code and the postal code keep their leading zeros (§4.2: five digits)
+)
+
+FORMS = {"venue-report": VENUE_REPORT, "transfer": TRANSFER}
 """The forms by the name in their URL (/forms/<name>.xlsx, /forms/<name>.pdf)."""
 
 
@@ -68,6 +84,9 @@ def as_xlsx(form: FormLayout, say: Translate) -> bytes:
     last = form.blank_rows + 1
     for index, width in enumerate(form.widths, start=1):
         table.column_dimensions[get_column_letter(index)].width = width
+    for index in form.text_columns:
+        for row in range(2, last + 1):
+            table.cell(row=row, column=index + 1).number_format = "@"
     for index, (low, high) in form.whole_numbers.items():
         letter = get_column_letter(index + 1)
         check = DataValidation(type="whole", operator="between", formula1=str(low), formula2=str(high))

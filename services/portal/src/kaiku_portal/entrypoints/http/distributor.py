@@ -30,6 +30,7 @@ from kaiku_portal.domain.desk import (
     without_identity_codes,
 )
 from kaiku_portal.domain.formats import current_year
+from kaiku_portal.domain.forms import TRANSFER_COLUMNS
 from kaiku_portal.domain.languages import MOTHER_TONGUES
 from kaiku_portal.entrypoints.access import checked_form, role
 from kaiku_portal.entrypoints.http.common import form_body
@@ -39,7 +40,7 @@ from kaiku_portal.i18n import refusal_keys, translate
 router = APIRouter()
 Distributor = Annotated[Session, role(Role.DISTRIBUTOR)]
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-CARD_COLUMNS = ("card_code", "issued_on", "birth_year", "mother_tongue", "gender", "postal_code", "life_situation")
+CARD_COLUMNS = TRANSFER_COLUMNS  # the paper form's columns (domain/forms.py, §4.2)
 
 
 def _choices() -> dict[str, Any]:
