@@ -100,6 +100,10 @@ def test_every_role_does_its_main_task(ui: Any, world: Any, page: Page):
     expect(page.locator("tr.bad")).to_contain_text(reason_text("en", "invalid_request"))
     ui.accessible(page)
     ui.shoot(page, "en-paper-forms")
+    with page.expect_download() as download_info:  # the §4.2 form to print for the next time offline
+        page.locator("#transfer-form-pdf").click()
+    assert download_info.value.path().read_bytes().startswith(b"%PDF")
+    assert download_info.value.suggested_filename == f"{translate('en', 'forms.transfer.file')}.pdf"
 
     # the paper card was lost: revoked, with a reason and a confirmation
     page.goto(f"{base}/cards?code={paper_card}")
