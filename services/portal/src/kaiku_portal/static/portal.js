@@ -53,6 +53,9 @@
   var check = document.getElementById("code");
   if (check && check.getAttribute("data-scanner") === "check") {
     var ready = function () {
+      // never pulls the focus from where the clerk already moved it (a fast scanner or Tab)
+      var active = document.activeElement;
+      if (active && active !== document.body && active !== check) return;
       check.focus();
       check.select();
     };
