@@ -24,6 +24,10 @@ from playwright.sync_api import Browser, Page, expect
 
 SCANNED = 20  # cards in a row at the box office, per viewport
 LIMIT = 30  # the scanner performances' card-holder limit
+TOTAL_ROW = {"fi": "yhteensä", "en": "total"}
+# The first test's set-up starts the module's stack and makes its cards and performances: on two busy cores
+# that alone may take minutes.
+pytestmark = pytest.mark.timeout(600)
 
 
 @dataclass
@@ -309,5 +313,24 @@ def test_performances_are_edited_cancelled_and_listed_back_a_year(screen: Page, 
     cancelled = page.locator("tr", has_text=f"Kevätkonsertti {seat} (uusi aika)")
     expect(cancelled).to_contain_text(translate(lang, "perf.cancelled_mark"))
     expect(cancelled.locator("a.cancel-link")).to_have_count(0)
+    ui.accessible(page)
+
+    # -- the venue report's form: the §9.2 header row in the page's language, accepted as it is --------
+    page.goto(f"{base}/venue-report")
+    with page.expect_download() as download_info:
+        page.locator("#report-template").click()
+    download = download_info.value
+    assert download.suggested_filename == translate(lang, "report.template_file")
+    form = download.path().read_text(encoding="utf-8-sig")
+    columns = ("card_code", "adult_tickets", "child_tickets", "performance", "date")
+    assert form.splitlines() == [";".join(translate(lang, f"report.column.{c}") for c in columns)]
+    filled = form + f"{TOTAL_ROW[lang]};0;0;;\r\n"  # the form's total row (§9.2), skipped by the upload
+    page.locator("#file").set_input_files(
+        files=[{"name": download.suggested_filename, "mimeType": "text/csv", "buffer": filled.encode("utf-8-sig")}]
+    )
+    page.locator("form[data-progress] button[type=submit]").click()
+    expect(page.locator("#upload-summary")).to_have_text(
+        translate(lang, "upload.summary", count=1, accepted=0, rejected=0, skipped=1)
+    )
     ui.accessible(page)
     ui.sign_out(page)

@@ -42,6 +42,8 @@ Clerk = Annotated[Session, role(Role.VENUE)]
 CLERK_CHANNELS = (Channel.BOX_OFFICE.value, Channel.PHONE.value)
 ACCEPTED_CHANNELS = (*CLERK_CHANNELS, Channel.PAPER_FORM.value)
 PAST_PERFORMANCES = timedelta(days=366)  # "past performances": the last year's, to correct or cancel
+# §9.2: the venue report's columns, in the order of the operating model's form
+REPORT_COLUMNS = ("card_code", "adult_tickets", "child_tickets", "performance", "date")
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"  # the form's `datetime-local` value, Helsinki wall clock
 
 
@@ -451,6 +453,18 @@ async def save_performance(request: Request, lang: CurrentLang, session: Clerk, 
 @router.get("/venue-report")
 async def venue_report_page(request: Request, session: Clerk) -> Response:
     return render(request, "venue_report.html", "report.title", **_report_form(None))
+
+
+@router.get("/venue-report/template")
+async def venue_report_template(lang: CurrentLang, session: Clerk) -> Response:
+    """The §9.2 form to fill in: its header row in the page's language, which the upload reads as it is (usage
+    knows the columns by their words in Finnish, Swedish and English); `;` and a BOM for Finnish Excel."""
+    header = ";".join(translate(lang, f"report.column.{column}") for column in REPORT_COLUMNS)
+    return Response(
+        ("\ufeff" + header + "\r\n").encode(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{translate(lang, "report.template_file")}"'},
+    )
 
 
 def _report_form(results: Any, kind: str = "performance") -> dict[str, Any]:
