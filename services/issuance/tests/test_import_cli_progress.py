@@ -57,8 +57,8 @@ def test_import_reports_rows_line_by_line(tmp_path: Path, monkeypatch: pytest.Mo
     assert not re.search(r"\x1b\[", done.output)
     progress = [line.split() for line in done.output.splitlines() if "/25 rows" in line]
     assert [words[0] for words in progress] == ["10/25", "20/25", "25/25"]
-    assert "accepted 24" in " ".join(progress[-1])
-    assert "rejected 1" in " ".join(progress[-1])
+    assert "24 accepted" in " ".join(progress[-1])
+    assert "1 rejected" in " ".join(progress[-1])
     assert "row 5: C3: invalid_field" in done.output
     assert "24 accepted, 0 already recorded, 1 rejected" in done.output
 

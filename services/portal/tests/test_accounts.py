@@ -10,7 +10,7 @@ import sys
 import asyncpg
 import pytest
 from kaiku_devkit.testing import Databases
-from kaiku_portal.domain.accounts import AccountError
+from kaiku_portal.domain.accounts import AccountClosed, AccountError
 from kaiku_portal.service.accounts import Accounts
 from kaiku_runtime.auth import Role
 from kaiku_runtime.db import create_pool
@@ -68,7 +68,9 @@ async def test_expired_sessions_and_disabled_accounts_sign_no_one_in(store: Acco
     assert signed_in is not None
     await store.pool.execute("UPDATE accounts SET disabled = true")
     assert await store.session(signed_in[0]) is None
-    assert await store.sign_in("old.session", PASSWORD, hours=1) is None
+    with pytest.raises(AccountClosed):  # told it is closed, only after the right password (issue 19)
+        await store.sign_in("old.session", PASSWORD, hours=1)
+    assert await store.sign_in("old.session", "a-wrong-password", hours=1) is None
 
 
 async def test_accounts_need_their_organisation_and_a_strong_enough_password(store: Accounts):

@@ -10,7 +10,10 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from kaiku_contracts.http.issuance import Region
 from kaiku_portal import app as portal
+from kaiku_portal.adapters.upstream import IssuanceClient
+from kaiku_portal.domain.accounts import Person
 from kaiku_portal.entrypoints.http.web import SESSION_COOKIE
 from kaiku_portal.i18n import translate
 from kaiku_portal.service.accounts import Accounts
@@ -172,13 +175,21 @@ async def _closing(app: httpx.ASGITransport, stack: contextlib.AsyncExitStack) -
     async with signed_in(app, "coord.south") as south:
         page = await south.get("/accounts")
         assert account_ids(page.text)["clerk.south"] == south_clerk
+        asked = await south.post(f"/accounts/{south_clerk}/closed", data={"csrf": csrf_of(page.text), "closed": "true"})
+        assert words("en", "accounts.close_question", username="clerk.south") in asked.text  # asked first
+        assert (await clerk.get("/box-office")).status_code == 200  # nothing closed yet
         closed = await south.post(
-            f"/accounts/{south_clerk}/closed", data={"csrf": csrf_of(page.text), "closed": "true"}
+            f"/accounts/{south_clerk}/closed",
+            data={"csrf": csrf_of(page.text), "closed": "true", "confirmed": "yes"},
         )
         assert closed.status_code == 200
         assert words("en", "accounts.closed_done", username="clerk.south") in closed.text
         assert (await clerk.get("/box-office")).status_code == 303  # signed out at once
-        assert (await clerk.post("/login", data={"username": "clerk.south", "password": PASSWORD})).status_code == 401
+        wrong = await clerk.post("/login", data={"username": "clerk.south", "password": "not the password"})
+        assert wrong.status_code == 401  # a wrong password hears nothing of the account being closed
+        right = await clerk.post("/login", data={"username": "clerk.south", "password": PASSWORD})
+        assert right.status_code == 403
+        assert words("en", "login.closed") in right.text
 
         reopened = await south.post(
             f"/accounts/{south_clerk}/closed", data={"csrf": csrf_of(page.text), "closed": "false"}
@@ -187,7 +198,13 @@ async def _closing(app: httpx.ASGITransport, stack: contextlib.AsyncExitStack) -
     assert (await clerk.post("/login", data={"username": "clerk.south", "password": PASSWORD})).status_code == 303
 
 
-async def test_the_national_office_opens_coordinators_in_any_region(app: httpx.ASGITransport):
+async def test_the_national_office_opens_coordinators_in_any_region(
+    app: httpx.ASGITransport, monkeypatch: pytest.MonkeyPatch
+):
+    async def regions(self: IssuanceClient, person: Person) -> list[Region]:  # issuance's listing (unreachable here)
+        return [Region(region_id="R3", name="East", trial_ends_on=None)]
+
+    monkeypatch.setattr(IssuanceClient, "regions", regions)
     async with signed_in(app, "office.national") as office:
         page = await office.get("/accounts")
         assert "coord.north" in page.text
@@ -211,6 +228,13 @@ async def test_the_national_office_opens_coordinators_in_any_region(app: httpx.A
                   "signs_in": "password", "password": PASSWORD},
         )  # fmt: skip
         assert no_region.status_code == 422
+        unknown = await office.post(
+            "/accounts",
+            data={"csrf": csrf_of(page.text), "username": "coord.nowhere", "role": "region_admin", "region_id": "R9",
+                  "signs_in": "password", "password": PASSWORD},
+        )  # fmt: skip
+        assert unknown.status_code == 422  # a region that does not exist is never a coordinator's
+        assert words("en", "accounts.error.region_unknown") in unknown.text
     assert (
         await portal.app.state.accounts.pool.fetchval("SELECT region_id FROM accounts WHERE username = 'coord.east'")
         == "R3"

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 import re
 from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 from kaiku_contracts.cards import CardIssued, CardRevoked, HolderProfile
 from kaiku_contracts.enums import (
@@ -27,13 +29,22 @@ from kaiku_contracts.enums import (
     VenueCategory,
 )
 from kaiku_contracts.envelope import Event
-from kaiku_contracts.http.stats import ANNUAL_REPORT_COLUMNS, AnnualReport, AnnualReportRow
+from kaiku_contracts.http.stats import (
+    ANNUAL_REPORT_COLUMNS,
+    AnnualReport,
+    AnnualReportRow,
+    RegionUses,
+    VenueUseCount,
+    VenueUseCounts,
+)
 from kaiku_contracts.redemptions import RedemptionCancelled, TicketRedeemed
+from kaiku_contracts.schemas import DOCUMENT_DIR, SCHEMA_DIR
 from kaiku_contracts.topics import EVENT_TYPE_HEADER, Topics
 from kaiku_devkit.testing import ServiceRunner, auth, read_topic, unique, wait_until
 from openpyxl import load_workbook
 
 pytestmark = [pytest.mark.connected, pytest.mark.e2e]
+OPEN_FIGURES_SCHEMA = json.loads((SCHEMA_DIR / DOCUMENT_DIR / "OpenFigures.json").read_text())
 
 
 def holder(gender: Gender, birth_year: int, tongue: str = "fi") -> HolderProfile:
@@ -188,11 +199,20 @@ async def test_two_regions_over_http_and_both_streams_and_duplicates_change_noth
             assert gender["male"] is None
             assert all(v is None or v == 0 or v >= 5 for v in gender.values())
             assert matches(await figures_of("/v1/stats/national", national), want_n)
+            # the national dashboard's regions side by side
+            side_by_side = {
+                row["region_id"]: row for row in (await figures_of("/v1/stats/regions", national))["regions"]
+            }
+            compared = ("cards_issued", "cards_active", "redemptions", "distinct_cards_used", "usage_rate")
+            assert {k: side_by_side[ra][k] for k in compared} == {k: want_a[k] for k in compared}
+            assert {k: side_by_side[rb][k] for k in compared} == {k: want_b[k] for k in compared}
             march_a = await figures_of(f"/v1/stats/regions/{ra}", admin_a, f"{year}-03")
             assert (march_a["redemptions"], march_a["cards_issued"], march_a["distinct_cards_used"]) == (2, 7, 2)
 
             venue = await figures_of(f"/v1/stats/venues/{va}", auth("venue", region=ra, org=va))
             assert (venue["redemptions"], venue["adult_tickets"]) == (3, 3)
+            by_channel = {"channel": "box_office", "redemptions": 3, "adult_tickets": 3, "child_tickets": 2}
+            assert venue["channels"] == [{**by_channel, "course_places": 0}]  # tickets by channel (issue 16)
             assert venue["uses_of_cards_from_other_regions"] == 1
             assert venue["performances"][0]["redemptions"] == 3
             assert "cards_issued" not in venue
@@ -212,6 +232,16 @@ async def test_two_regions_over_http_and_both_streams_and_duplicates_change_noth
             assert r.status_code == 200, r.text
             assert r.headers["cache-control"].startswith("public, max-age=")
             opened = r.json()
+            jsonschema.validate(opened, OPEN_FIGURES_SCHEMA)  # the committed schema a newspaper reads
+            published_holder_cells = [
+                cell
+                for figure, cells in opened.items()
+                if figure.startswith("holders_by_") and cells is not None
+                for cell in cells.values()
+            ]
+            assert published_holder_cells, "the feed publishes holder breakdowns"
+            threshold = opened["suppression_threshold"]
+            assert all(cell is None or cell == 0 or cell >= threshold for cell in published_holder_cells), opened
             assert opened.pop("licence") == "CC BY 4.0"
             assert {opened.pop("licence_url"), opened.pop("attribution")} != set()
             assert opened == await figures_of(scope_path, headers)  # exactly what the national office sees
@@ -232,6 +262,7 @@ async def test_two_regions_over_http_and_both_streams_and_duplicates_change_noth
             (f"/v1/stats/regions/{ra}", auth("region_admin", region=rb)),
             (f"/v1/stats/regions/{ra}", auth("distributor", region=ra, org=da)),
             ("/v1/stats/national", admin_a),
+            ("/v1/stats/regions", admin_a),
             (f"/v1/stats/venues/{va}", auth("venue", region=rb, org=vb)),
             (f"/v1/stats/venues/{va}", auth("region_admin", region=rb)),
             (f"/v1/stats/distributors/{da}", auth("distributor", region=rb, org=db)),
@@ -242,6 +273,27 @@ async def test_two_regions_over_http_and_both_streams_and_duplicates_change_noth
             assert r.json()["reason"] == "forbidden"
         r = await http.get("/v1/stats/national", params={"period": f"{year}-13"}, headers=national)
         assert r.status_code == 422
+
+        # the coordinator's list of uses (§9.3): its region's, newest first, filtered; cancelled ones left out
+        r = await http.get("/v1/uses", params={"region_id": ra}, headers=admin_a)
+        assert r.status_code == 200, r.text
+        listed = RegionUses.model_validate(r.json())
+        assert [u.redemption_id for u in listed.uses] == [f"{tag}-5", f"{tag}-2", f"{tag}-1"]
+        assert (listed.total, listed.uses[-1].child_tickets, listed.uses[-1].venue_id) == (3, 2, va)
+        march = {"region_id": ra, "from": f"{year}-03-01", "to": f"{year}-03-20", "limit": "1"}
+        r = await http.get("/v1/uses", params=march, headers=national)
+        assert (r.json()["total"], [u["redemption_id"] for u in r.json()["uses"]]) == (1, [f"{tag}-1"])
+        by_card = await http.get("/v1/uses", params={"region_id": ra, "card_code": a[0]}, headers=admin_a)
+        assert [u["redemption_id"] for u in by_card.json()["uses"]] == [f"{tag}-1"]  # a[0]'s other use is in B
+        by_channel = await http.get("/v1/uses", params={"region_id": ra, "channel": "agency"}, headers=admin_a)
+        assert by_channel.json()["total"] == 0
+        r = await http.get("/v1/uses/venues", params={"region_id": ra, "period": f"{year}-05"}, headers=admin_a)
+        assert VenueUseCounts.model_validate(r.json()).venues == [VenueUseCount(venue_id=va, uses=1)]
+        r = await http.get("/v1/uses/venues", params={"region_id": ra, "period": f"{year}-04"}, headers=admin_a)
+        assert r.json()["venues"] == []  # no use recorded at A's venue in April: it has not reported
+        for who in (auth("region_admin", region=rb), auth("venue", region=ra, org=va)):
+            r = await http.get("/v1/uses", params={"region_id": ra}, headers=who)
+            assert (r.status_code, r.json()["reason"]) == (403, "forbidden")
         assert (await http.get("/v1/stats/national", params={"period": p})).status_code == 401
 
         # the annual report: header, 12 months and the year's total

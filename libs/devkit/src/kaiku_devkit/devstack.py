@@ -140,8 +140,16 @@ def prepare_databases(
     return urls
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def run(workdir: Path = Path(".kaiku"), steps: Steps | None = None) -> int:
     started = time.monotonic()
+    # `kill`, `timeout`, a closed terminal or a process manager stop the stack as Ctrl-C does: without this
+    # the services, the broker and an embedded PostgreSQL outlive `kaiku dev` and hold its ports
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, _interrupt)
     steps = steps if steps is not None else Steps()
     workdir.mkdir(exist_ok=True)
     tansu: Tansu | None = None

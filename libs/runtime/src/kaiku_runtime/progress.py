@@ -23,7 +23,6 @@ from rich.progress import (
     Task,
     TaskID,
     TextColumn,
-    TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.progress import Progress as Bar
@@ -174,16 +173,15 @@ def progress(
             speed = task.finished_speed or task.speed
             return Text(f"{speed:,.0f} {unit}/s" if speed else "", style="progress.data.speed")
 
+    # narrow enough for a 100-column terminal with a note (a wider one would cut the count and time left)
     columns: list[ProgressColumn | str] = [
         SpinnerColumn(),
         TextColumn("{task.description}"),
-        BarColumn(),
+        BarColumn(bar_width=16),
         MofNCompleteColumn(),
         TextColumn(unit),
         TextColumn("{task.fields[note]}"),
         Rate(),
-        TimeElapsedColumn(),
-        TextColumn("·"),
         TimeRemainingColumn(),
         TextColumn("left"),
     ]

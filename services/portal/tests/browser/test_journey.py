@@ -23,6 +23,7 @@ from kaiku_contracts.calendar import HELSINKI, helsinki_today
 from kaiku_devkit.testing import unique
 from kaiku_issuance.domain.validity import card_valid_until
 from kaiku_portal.domain.formats import show_date
+from kaiku_portal.domain.use_list import REPORT_COLUMNS
 from kaiku_portal.i18n import reason_text, translate
 from playwright.sync_api import Page, expect
 
@@ -216,6 +217,28 @@ def test_every_role_does_its_main_task(ui: Any, world: Any, page: Page):
     assert total["redemptions"] == "2"
     assert total["child_tickets"] == "2"
     assert len([row for row in report if row["period"].startswith(f"{year}-")]) == 12
+    # the same report to print, in the page's language, with its charts (docs/portal/README.md shows it)
+    page.locator("#report-print").click()
+    expect(page.locator("#report-heading")).to_have_text(
+        translate("fi", "report_print.heading_region", year=int(year), region=world.region)
+    )
+    expect(page.locator("figure svg").first).to_be_visible()
+    ui.accessible(page)
+    ui.shoot(page, "fi-region-report-print")
+    page.locator("#report-back").click()
+    # the list of uses behind the figures (§9.3), and the same as the §9.2 form to send or re-import
+    page.goto(f"{base}/region/uses?card_code={world.card.lower()}")
+    expect(page.locator("#uses tbody tr")).to_have_count(1)  # the box-office use; the undone one is gone
+    expect(page.locator("#uses")).to_contain_text("Kaupunginteatteri")
+    expect(page.locator("#uses")).to_contain_text("Trollkarlen Matti")
+    ui.accessible(page)
+    ui.shoot(page, "fi-region-uses")
+    with page.expect_download() as download_info:
+        page.locator("#uses-csv").click()
+    form = download_info.value.path().read_text(encoding="utf-8-sig").splitlines()
+    assert form[0] == ";".join(translate("fi", f"uses.column.{c}") for c in REPORT_COLUMNS)
+    assert form[1].startswith(f"{world.card};1;2;Trollkarlen Matti;")
+    assert form[-1] == f"{translate('fi', 'uses.total_row')};1;2;;;"
     ui.sign_out(page)
 
     # -- the venue and the distributor see their own figures ------------------------------------
@@ -224,6 +247,11 @@ def test_every_role_does_its_main_task(ui: Any, world: Any, page: Page):
     expect(page.get_by_role("row", name=f"{translate('en', 'figure.redemptions')} 2", exact=True)).to_be_visible()
     expect(page.locator("#performances")).to_contain_text("En magisk sommarnatt")
     expect(page.locator("#months-chart-redemptions")).to_be_visible()
+    # tickets by channel: the box office's 1 + 2 and the report's paper form 1 + 0
+    box_office = page.locator("#channels tr", has_text=translate("en", "channel.box_office")).locator("td")
+    expect(box_office).to_have_text([translate("en", "channel.box_office"), "1", "1", "2", "0"])
+    paper = page.locator("#channels tr", has_text=translate("en", "channel.paper_form")).locator("td")
+    expect(paper).to_have_text([translate("en", "channel.paper_form"), "1", "1", "0", "0"])
     ui.accessible(page)
     ui.shoot(page, "en-venue-stats")
     ui.sign_out(page)
@@ -233,6 +261,9 @@ def test_every_role_does_its_main_task(ui: Any, world: Any, page: Page):
     expect(page.locator("#branches")).to_be_visible()
     ui.accessible(page)
     ui.shoot(page, "fi-distributor-stats")
+    refused = page.goto(f"{base}/region/uses")  # individual uses are the coordinator's (§9.3), not a distributor's
+    assert refused is not None
+    assert refused.status == 403
     ui.sign_out(page)
 
     # -- national office: the dashboard ----------------------------------------------------------
@@ -251,10 +282,16 @@ def test_every_role_does_its_main_task(ui: Any, world: Any, page: Page):
 
 # Each role's pages, visited in every language.
 PAGES = {
-    "national": [("/national", "national.title"), ("/flags", "flags.title"), ("/accounts", "accounts.title")],
+    "national": [
+        ("/national", "national.title"),
+        ("/region/uses", "uses.title"),
+        ("/flags", "flags.title"),
+        ("/accounts", "accounts.title"),
+    ],
     "region_admin": [
         ("/region", "region.title"),
         ("/region/stats", "stats.title"),
+        ("/region/uses", "uses.title"),
         ("/flags", "flags.title"),
         ("/accounts", "accounts.title"),
     ],
@@ -319,6 +356,7 @@ def test_a_coordinator_opens_an_account_and_the_clerk_signs_in_through_their_org
     ui.sign_in(page, base, world.users["region_admin"], "en")
     page.goto(f"{base}/accounts")
     page.get_by_role("button", name=translate("en", "accounts.close_who", username=newcomer)).click()
+    page.locator("#confirm-form button[type=submit]").click()  # closing is asked first
     expect(page.locator("#saved")).to_have_text(translate("en", "accounts.closed_done", username=newcomer))
     ui.sign_out(page)
     _through_the_organisation(page, base, subject, "en")

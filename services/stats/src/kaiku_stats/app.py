@@ -8,7 +8,7 @@ from kaiku_contracts.topics import Topics
 from kaiku_runtime.db import service_migrations
 from kaiku_runtime.service import KaikuService
 
-from kaiku_stats.entrypoints import http, kafka, open_data, reports
+from kaiku_stats.entrypoints import http, kafka, open_data, reports, uses
 from kaiku_stats.settings import StatsSettings
 
 MIGRATIONS = service_migrations(__file__)
@@ -23,6 +23,7 @@ service = KaikuService(
 service.include_router(http.router)
 service.include_router(reports.router)
 service.include_router(open_data.router)
+service.include_router(uses.router)
 kafka.add_consumers(service)
 service.document_publisher(
     Topics.STATS_REGIONAL,

@@ -114,10 +114,12 @@ def import_cards(
                 answered["row"] = chunk[answered["row"] - 2].number
                 counts[answered["status"]] += 1
                 outcomes.append(answered)
+            again = counts["already_recorded"]
             shown.update(
                 start + len(chunk),
-                note=f"accepted {counts['accepted']}  already recorded {counts['already_recorded']}"
-                f"  rejected {counts['rejected']}",
+                note=f"{counts['accepted']} accepted"
+                + (f", {again} already recorded" if again else "")
+                + f", {counts['rejected']} rejected",
             )
     rejected = [r for r in outcomes if r["status"] == "rejected"]
     for r in rejected[:SHOWN_REJECTIONS]:

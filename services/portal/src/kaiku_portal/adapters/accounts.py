@@ -71,6 +71,12 @@ async def active_account(db: Db, username: str) -> asyncpg.Record | None:
     return row
 
 
+async def account_named(db: Db, username: str) -> asyncpg.Record | None:
+    """The account with the username, open or closed (the sign-in tells a closed one apart, after its password)."""
+    row: asyncpg.Record | None = await db.fetchrow("SELECT * FROM accounts WHERE username = $1", username)
+    return row
+
+
 async def bind_to_provider(db: Db, account_id: uuid.UUID, issuer: str, subject: str) -> asyncpg.Record | None:
     """Bind an unbound account to the provider's issuer and `sub` (None: someone bound it meanwhile). Raises
     asyncpg.UniqueViolationError when that person at the provider already has another account."""

@@ -215,6 +215,11 @@ class IssuanceClient:
     async def change_distributor(self, person: Person, distributor_id: str, body: issuance.DistributorPatch) -> None:
         await self.services.patch(person, "issuance", f"/v1/distributors/{segment(distributor_id)}", _sent(body))
 
+    async def regions(self, person: Person) -> list[issuance.Region]:
+        """Every region for the national office (a coordinator: their own)."""
+        answer = await self.services.get(person, "issuance", "/v1/regions")
+        return _parsed(issuance.Regions, "issuance", answer).regions
+
     async def add_region(self, person: Person, body: issuance.RegionIn) -> None:
         await self.services.post(person, "issuance", "/v1/regions", _sent(body))
 
@@ -307,3 +312,13 @@ class StatsClient:
             person, "stats", "/v1/reports/annual", region_id=region_id, year=year, format="json"
         )
         return _parsed(stats.AnnualReport, "stats", answer)
+
+    async def uses(self, person: Person, region_id: str, **filters: str | int | None) -> stats.RegionUses:
+        """The region's uses, newest first (§9.3; docs/stats.md "Uses"); filters left None are not sent."""
+        sent = {name: value for name, value in filters.items() if value not in (None, "")}
+        answer = await self.services.get(person, "stats", "/v1/uses", region_id=region_id, **sent)
+        return _parsed(stats.RegionUses, "stats", answer)
+
+    async def venues_with_uses(self, person: Person, region_id: str, period: str) -> stats.VenueUseCounts:
+        answer = await self.services.get(person, "stats", "/v1/uses/venues", region_id=region_id, period=period)
+        return _parsed(stats.VenueUseCounts, "stats", answer)

@@ -64,6 +64,11 @@ class PasswordChange(StrEnum):
     NO_PASSWORD = "no_password"  # signs in through the organisation's provider: nothing to change here
 
 
+class AccountClosed(Exception):  # noqa: N818 (a refusal, not a failure)
+    """The right password of a closed account: the person is told the account is closed (issue 19), which
+    says nothing to someone who does not know the password (they are told what a wrong one gets)."""
+
+
 class AccountError(ValueError):
     """An account cannot be created as asked (the message says why, for the command line)."""
 

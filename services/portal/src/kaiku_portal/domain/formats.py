@@ -59,6 +59,16 @@ def valid_period(value: str) -> bool:
     return bool(PERIOD.fullmatch(value))
 
 
+def asked_period(value: str) -> str | None:
+    """The period a statistics page was asked for: empty means this year; None means refused (a month
+    written in words, `2026-3`, `26`...) so the page can say which forms it reads, instead of quietly
+    showing another period than the one typed."""
+    value = value.strip()
+    if value == "":
+        return str(current_year())
+    return value if valid_period(value) else None
+
+
 def current_year() -> int:
     return helsinki_today().year
 

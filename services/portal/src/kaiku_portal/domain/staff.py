@@ -35,23 +35,32 @@ class AccountProblem(StrEnum):
     TAKEN = "taken"
 
 
+def new_account_problems(
+    username: str, password: str | None, role: Role, region_id: str | None, org_id: str | None
+) -> list[AccountProblem]:
+    """Everything wrong with a new account, in the form's order (the page shows them all at once). `password`
+    None: the person signs in only through their organisation's OpenID Connect provider."""
+    if role not in PORTAL_ROLES:
+        return [AccountProblem.ROLE]
+    problems: list[AccountProblem] = []
+    shortest, longest = USERNAME_LENGTH
+    if not shortest <= len(username) <= longest or username != username.strip().lower() or " " in username:
+        problems.append(AccountProblem.USERNAME)
+    if role is not Role.NATIONAL and not region_id:
+        problems.append(AccountProblem.REGION)
+    if role in ORGANISATION_OF and not org_id:
+        problems.append(AccountProblem.ORGANISATION)
+    if password is not None and password_too_short(password):
+        problems.append(AccountProblem.PASSWORD)
+    return problems
+
+
 def new_account_problem(
     username: str, password: str | None, role: Role, region_id: str | None, org_id: str | None
 ) -> AccountProblem | None:
-    """The first thing wrong with a new account, or None. `password` None: the person signs in only
-    through their organisation's OpenID Connect provider."""
-    if role not in PORTAL_ROLES:
-        return AccountProblem.ROLE
-    shortest, longest = USERNAME_LENGTH
-    if not shortest <= len(username) <= longest or username != username.strip().lower() or " " in username:
-        return AccountProblem.USERNAME
-    if password is not None and password_too_short(password):
-        return AccountProblem.PASSWORD
-    if role is not Role.NATIONAL and not region_id:
-        return AccountProblem.REGION
-    if role in ORGANISATION_OF and not org_id:
-        return AccountProblem.ORGANISATION
-    return None
+    """The first thing wrong with a new account, or None (the command line names one at a time)."""
+    problems = new_account_problems(username, password, role, region_id, org_id)
+    return problems[0] if problems else None
 
 
 def password_too_short(password: str) -> bool:

@@ -19,6 +19,7 @@ from kaiku_runtime.auth import Role
 
 from kaiku_portal.adapters import accounts as store
 from kaiku_portal.domain.accounts import (
+    AccountClosed,
     PasswordChange,
     Person,
     Session,
@@ -91,13 +92,17 @@ class Accounts:
 
     async def sign_in(self, username: str, password: str, *, hours: int) -> tuple[str, Person] | None:
         """A new session token for the person, or None when the username or password is wrong (a name
-        no account can have is refused without hashing: domain/throttle.py)."""
+        no account can have is refused without hashing: domain/throttle.py). Raises AccountClosed for the
+        right password of a closed account: only who knows the password learns that it is closed, and
+        every other answer (and its timing: one hash either way) is the wrong password's."""
         username = username.strip().lower()
         if not username_acceptable(username):
             return None
-        row = await store.active_account(self.pool, username)
+        row = await store.account_named(self.pool, username)
         if not await self._matches(row["password_hash"] if row is not None else None, password) or row is None:
             return None
+        if row["disabled"]:
+            raise AccountClosed(username)
         if _hasher.check_needs_rehash(row["password_hash"]):
             await store.set_password_hash(self.pool, row["account_id"], await self._hash(password))
         return await self._open_session(row, hours)

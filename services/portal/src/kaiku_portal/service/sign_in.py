@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from kaiku_portal.adapters.oidc import identity_of, username_of
-from kaiku_portal.domain.accounts import Person
+from kaiku_portal.domain.accounts import AccountClosed, Person
 from kaiku_portal.domain.throttle import username_acceptable
 from kaiku_portal.service.accounts import Accounts
 
@@ -21,6 +21,7 @@ class SignedIn:
 class Refused(StrEnum):
     FAILED = "failed"  # wrong username or password
     THROTTLED = "throttled"  # too many failures of the username or from the address: even the right one waits
+    CLOSED = "closed"  # the right password of a closed account (never said for a wrong one)
 
 
 async def with_password(
@@ -32,7 +33,11 @@ async def with_password(
         return Refused.FAILED
     if await accounts.sign_in_blocked(username, client_address):
         return Refused.THROTTLED
-    signed_in = await accounts.sign_in(username, password, hours=hours)
+    try:
+        signed_in = await accounts.sign_in(username, password, hours=hours)
+    except AccountClosed:
+        await accounts.sign_in_failed(username, client_address)  # still a refused try: throttled like the others
+        return Refused.CLOSED
     if signed_in is None:
         await accounts.sign_in_failed(username, client_address)
         return Refused.FAILED

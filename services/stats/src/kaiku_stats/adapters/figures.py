@@ -254,6 +254,29 @@ async def uses_by_performance(conn: asyncpg.Connection, venue_id: str, period: s
     return [{k: (int(v) if isinstance(v, int) else v) for k, v in dict(r).items()} for r in rows]
 
 
+async def uses_by_channel(
+    conn: asyncpg.Connection, venue_id: str, performance_id: str | None, period: str
+) -> list[dict[str, Any]]:
+    """A venue's (or one performance's) uses and tickets per channel (box office, phone, agency, paper form)."""
+    months = period_range(period)
+    rows = await conn.fetch(
+        """
+        SELECT channel, count(*) AS redemptions,
+               coalesce(sum(adult_tickets) FILTER (WHERE kind = 'ticket'), 0) AS adult_tickets,
+               coalesce(sum(child_tickets) FILTER (WHERE kind = 'ticket'), 0) AS child_tickets,
+               count(*) FILTER (WHERE kind = 'course_place') AS course_places
+        FROM use_fact WHERE venue_id = $1 AND month BETWEEN $2 AND $3 AND NOT cancelled
+          AND ($4::text IS NULL OR performance_id = $4)
+        GROUP BY channel ORDER BY channel
+        """,
+        venue_id,
+        months.first_month,
+        months.last_month,
+        performance_id,
+    )
+    return [{k: (int(v) if isinstance(v, int) else v) for k, v in dict(r).items()} for r in rows]
+
+
 async def uses_by_branch(conn: asyncpg.Connection, distributor_id: str, period: str) -> list[dict[str, Any]]:
     months = period_range(period)
     rows = await conn.fetch(

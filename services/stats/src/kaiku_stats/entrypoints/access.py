@@ -59,3 +59,9 @@ def flags_region(principal: Principal, region_id: str | None) -> str | None:
     elif principal.role is not Role.NATIONAL:
         raise principal.forbid("read the misuse watch's flags")
     return region_id
+
+
+def check_uses(principal: Principal, region_id: str) -> None:
+    """Individual uses: the region's coordinator (§9.3) and the national office."""
+    if not (principal.role is Role.NATIONAL or principal.is_region_admin_of(region_id)):
+        raise principal.forbid(f"list the uses of region {region_id}")

@@ -64,6 +64,13 @@ async def national(principal: CurrentPrincipal, uow: CurrentUnitOfWork, k: K, pe
     return view(result, holders, k=k, scope="national")
 
 
+@router.get("/stats/regions", summary="Every region's main figures of a period, side by side (national dashboard)")
+async def regions(principal: CurrentPrincipal, uow: CurrentUnitOfWork, period: PeriodQuery) -> dict[str, Any]:
+    """National office only: cards issued and active, uses, cards used and the usage rate per region."""
+    access.check_national(principal)
+    return {"period": period, "regions": await figures.regions_side_by_side(uow.pool, period)}
+
+
 @router.get("/stats/regions/{region_id}", summary="A region's figures: its venues' uses and the cards it issued")
 async def region(
     region_id: EntityId, principal: CurrentPrincipal, uow: CurrentUnitOfWork, k: K, period: PeriodQuery
@@ -89,11 +96,12 @@ async def venue(
 ) -> dict[str, Any]:
     venue_region = await figures.venue_region(uow.pool, venue_id)
     access.check_venue(principal, venue_id, venue_region)
-    result, performances = await figures.venue_figures(uow.pool, venue_id, performance_id, period)
+    result, performances, channels = await figures.venue_figures(uow.pool, venue_id, performance_id, period)
     body = result.exact()
     out = {name: body[name] for name in VENUE_FIELDS}
     out.update(scope="venue", venue_id=venue_id, region_id=venue_region, performance_id=performance_id)
     out["performances"] = performances
+    out["channels"] = channels
     return out
 
 

@@ -19,24 +19,34 @@ from typing import Annotated, Any
 import asyncpg
 from fastapi import APIRouter, Query, Request, Response
 from kaiku_contracts.envelope import EntityId
+from kaiku_contracts.http.stats import (
+    OPEN_DATA_CSV_COLUMNS,
+    OPEN_DATA_LICENCE,
+    OPEN_DATA_LICENCE_URL,
+    OpenFigures,
+)
 from kaiku_runtime.service import CurrentUnitOfWork
 
 from kaiku_stats.domain.facts import NATIONAL
 from kaiku_stats.entrypoints.http import K, PeriodQuery, view
 from kaiku_stats.service.figures import published_figures
 
-LICENCE = "CC BY 4.0"
-LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+LICENCE = OPEN_DATA_LICENCE
+LICENCE_URL = OPEN_DATA_LICENCE_URL
 ATTRIBUTION = "Kaikukortti, the national Kaikukortti office"
 CACHE_SECONDS = 300
 """How long a reader (or a proxy in front of the service) may reuse an answer: a newspaper linking the
 feed costs the service one answer per five minutes per URL, and the figures move slowly."""
 
-CSV_COLUMNS = ("period", "scope", "region_id", "figure", "group", "value")
+CSV_COLUMNS = OPEN_DATA_CSV_COLUMNS
 
 
 def open_body(published: dict[str, Any]) -> dict[str, Any]:
-    return {**published, "licence": LICENCE, "licence_url": LICENCE_URL, "attribution": ATTRIBUTION}
+    """The published figures with the licence; checked against the committed schema's model, so a figure
+    added to the answers cannot reach the feed without the schema saying what it is."""
+    body = {**published, "licence": LICENCE, "licence_url": LICENCE_URL, "attribution": ATTRIBUTION}
+    OpenFigures.model_validate(body)
+    return body
 
 
 def to_csv(body: dict[str, Any]) -> str:

@@ -40,15 +40,16 @@ async def venue_region(pool: asyncpg.Pool, venue_id: str) -> str | None:
 
 async def venue_figures(
     pool: asyncpg.Pool, venue_id: str, performance_id: str | None, period: str
-) -> tuple[Figures, list[dict[str, Any]]]:
-    """A venue's usage of its own site (or one performance), and its uses per performance."""
-    async with pool.acquire() as conn:
+) -> tuple[Figures, list[dict[str, Any]], list[dict[str, Any]]]:
+    """A venue's usage of its own site (or one performance), its uses per performance and per channel."""
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         scope = figure_rows.venue_scope(venue_id, performance_id)
         result = await figure_rows.figures(conn, scope, period, helsinki_today())
         performances = await figure_rows.uses_by_performance(conn, venue_id, period)
+        channels = await figure_rows.uses_by_channel(conn, venue_id, performance_id, period)
     if performance_id is not None:
         performances = [p for p in performances if p["performance_id"] == performance_id]
-    return result, performances
+    return result, performances, channels
 
 
 async def distributor_region(pool: asyncpg.Pool, distributor_id: str) -> str | None:
@@ -66,3 +67,19 @@ async def distributor_figures(
         result = await figure_rows.figures(conn, scope, period, helsinki_today())
         branches = await figure_rows.uses_by_branch(conn, distributor_id, period)
     return result, branches
+
+
+COMPARED = ("cards_issued", "cards_active", "redemptions", "distinct_cards_used", "usage_rate")
+"""What the national dashboard sets side by side per region: counts the national office publishes exactly
+(no holder breakdown, so nothing here needs protecting)."""
+
+
+async def regions_side_by_side(pool: asyncpg.Pool, period: str) -> list[dict[str, Any]]:
+    """Every region with facts, its figures of the period, from one snapshot of the projection."""
+    today = helsinki_today()
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        rows = []
+        for region_id in await figure_rows.regions_with_facts(conn):
+            exact = (await figure_rows.figures(conn, figure_rows.region_scope(region_id), period, today)).exact()
+            rows.append({"region_id": region_id, **{name: exact[name] for name in COMPARED}})
+    return rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Annotated, Any
 
@@ -12,7 +13,7 @@ from fastapi.responses import Response
 from kaiku_contracts.enums import VenueCategory
 from kaiku_contracts.http.common import is_entity_id
 from kaiku_contracts.http.issuance import DistributorIn, DistributorPatch, RegionIn, RegionPatch
-from kaiku_contracts.http.stats import AnnualReport, AnnualReportRow
+from kaiku_contracts.http.stats import ANNUAL_REPORT_COLUMNS, AnnualReport, AnnualReportRow
 from kaiku_contracts.http.usage import VenueIn, VenuePatch
 from kaiku_runtime.auth import Role
 from markupsafe import Markup
@@ -21,7 +22,8 @@ from pygal.style import Style
 from kaiku_portal.adapters.upstream import Download, Rejection, Services
 from kaiku_portal.domain.accounts import Session
 from kaiku_portal.domain.charts import bars, monthly
-from kaiku_portal.domain.formats import current_year, show_number, valid_period
+from kaiku_portal.domain.formats import asked_period, current_year, show_number, valid_period
+from kaiku_portal.domain.report_sheets import local_csv, with_venue_names
 from kaiku_portal.entrypoints.access import checked_form, region_asked, role
 from kaiku_portal.entrypoints.http.common import form_body
 from kaiku_portal.entrypoints.http.web import CurrentServices, field, render
@@ -198,6 +200,13 @@ async def edit_venue(request: Request, venue_id: str, session: Coordinator, serv
     return await _region_page(request, session, services, saved=name)
 
 
+def _period_refused(request: Request, template: str, title: str, period: str, **context: Any) -> Response:
+    """A statistics page asked for a period it cannot read: the typed text stays in the field, marked, with
+    the forms it accepts; no figures (those of another period would look like the answer)."""
+    return render(request, template, title, status=422, period=period.strip(), period_refused=True, months=[],
+                  has_figures=False, **stats_context(None), **context)  # fmt: skip
+
+
 def stats_context(figures: dict[str, Any] | None) -> dict[str, Any]:
     figures = figures or {}
     return {
@@ -209,8 +218,10 @@ def stats_context(figures: dict[str, Any] | None) -> dict[str, Any]:
 
 @router.get("/region/stats")
 async def region_stats(request: Request, session: Coordinator, services: CurrentServices, period: str = "") -> Response:
-    period = period if valid_period(period) else str(current_year())
-    year = period[:4]
+    asked = asked_period(period)
+    if asked is None:
+        return _period_refused(request, "region_stats.html", "stats.title", period, year=str(current_year()))
+    period, year = asked, asked[:4]
     rejection: Rejection | None = None
     figures: dict[str, Any] | None = None
     try:
@@ -241,6 +252,8 @@ async def annual_report(
     request: Request, session: Coordinator, services: CurrentServices, year: str = "", format: str = "csv"
 ) -> Response:
     year = year if valid_period(year) and len(year) == 4 else str(current_year())
+    if format == LOCAL_CSV:
+        return await _local_report(request, session, services, session.person.region_id, year)
     fmt = "xlsx" if format == "xlsx" else "csv"
     try:
         report: Download = await services.download(
@@ -261,10 +274,47 @@ async def annual_report(
         )
     filename = report.filename or f"kaikukortti-{session.person.region_id}-{year}.{fmt}"
     return Response(
-        report.content,
+        await _venues_named(session, services, report, session.person.region_id),
         media_type=report.media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+async def _venues_named(session: Session, services: Services, report: Download, region_id: str | None) -> bytes:
+    """The XLSX report with the names of its top venues beside their ids (usage knows them, stats does not);
+    the report as stats wrote it when usage cannot list them just now, or for the CSV (INTERFACE.md's)."""
+    if not report.media_type.startswith(XLSX_TYPE):
+        return report.content
+    try:  # usage lists one region's venues at a time: the national report's come from every region
+        regions = [region_id] if region_id else [r.region_id for r in await services.issuance.regions(session.person)]
+        listed = await asyncio.gather(*(services.usage.venues(session.person, region) for region in regions))
+    except Rejection:
+        return report.content
+    return with_venue_names(report.content, {v.venue_id: v.name for venues in listed for v in venues})
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LOCAL_CSV = "csv-local"  # the portal's own format: the report as a spreadsheet in Finland reads it
+
+
+async def _local_report(
+    request: Request, session: Session, services: Services, region_id: str | None, year: str
+) -> Response:
+    """The annual report with Finnish conventions (domain/report_sheets.py), made from stats' JSON rows;
+    the machine-readable CSV beside it is stats' own, unchanged (INTERFACE.md)."""
+    lang = request.state.lang
+    template, title = ("region_stats.html", "stats.title") if region_id else ("national.html", "national.title")
+    try:
+        report = await services.stats.annual_report(session.person, region_id, year)
+    except Rejection as rejection:
+        return render(request, template, title, status=rejection.status, period=year, year=year, months=[],
+                      rejection=rejection, has_figures=False, values={}, **stats_context(None))  # fmt: skip
+    headers = {column: translate(lang, f"figure.{column}") for column in ANNUAL_REPORT_COLUMNS[1:]}
+    headers["period"] = translate(lang, "stats.period")
+    content = local_csv(report.rows, headers, translate(lang, "stats.csv_year_total", year=year), lang)
+    filename = f"kaikukortti-{region_id or 'national'}-{year}-{lang}.csv"
+    return Response(content, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip
 
 
 # -- The printable annual report (docs/portal/README.md): the JSON report in the page's language -----------
@@ -340,7 +390,10 @@ async def national_report_print(
 
 @router.get("/national")
 async def national(request: Request, session: National, services: CurrentServices, period: str = "") -> Response:
-    period = period if valid_period(period) else str(current_year())
+    asked = asked_period(period)
+    if asked is None:
+        return _period_refused(request, "national.html", "national.title", period, year=str(current_year()), values={})
+    period = asked
     figures: dict[str, Any] | None = None
     rejection: Rejection | None = None
     try:
@@ -368,6 +421,8 @@ async def national_report(
 ) -> Response:
     """The country's annual report (holder breakdowns suppressed, as published)."""
     year = year if valid_period(year) and len(year) == 4 else str(current_year())
+    if format == LOCAL_CSV:
+        return await _local_report(request, session, services, None, year)
     fmt = "xlsx" if format == "xlsx" else "csv"
     try:
         report = await services.download(session.person, "stats", "/v1/reports/annual", year=year, format=fmt)
@@ -378,7 +433,7 @@ async def national_report(
         )  # fmt: skip
     filename = report.filename or f"kaikukortti-national-{year}.{fmt}"
     return Response(
-        report.content,
+        await _venues_named(session, services, report, None),
         media_type=report.media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

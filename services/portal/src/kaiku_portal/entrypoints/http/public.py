@@ -10,7 +10,7 @@ from kaiku_contracts.envelope import ID_PATTERN, PATTERN_MEANINGS
 from kaiku_contracts.http.common import is_entity_id
 
 from kaiku_portal.adapters.upstream import Rejection, segment
-from kaiku_portal.domain.formats import current_year, valid_period
+from kaiku_portal.domain.formats import asked_period, current_year, valid_period
 from kaiku_portal.entrypoints.http.coordination import stats_context
 from kaiku_portal.entrypoints.http.web import CurrentServices, render
 
@@ -29,8 +29,12 @@ def _open_path(region_id: str) -> str:
 @router.get("/statistics")
 async def statistics(request: Request, services: CurrentServices, period: str = "", region_id: str = "") -> Response:
     """The country's (or a region's) published figures for a year or a month; anyone may read them."""
-    period = period if valid_period(period) else str(current_year())
     region_id = region_id.strip()
+    asked = asked_period(period)
+    if asked is None:  # refused in words, not quietly another period (issue 19)
+        return render(request, "statistics.html", "open.title", status=422, period=period.strip(), period_refused=True,
+                      region_id=region_id, has_figures=False, **stats_context(None))  # fmt: skip
+    period = asked
     figures: dict[str, Any] | None = None
     rejection: Rejection | None = None
     try:

@@ -73,7 +73,7 @@ async def login(request: Request, store: CurrentAccounts) -> Response:
     if isinstance(outcome, sign_in.SignedIn):
         return _signed_in(request, outcome, target)
     shown = username if username_acceptable(username) else ""  # a name no account can have is never echoed
-    status = 429 if outcome is sign_in.Refused.THROTTLED else 401
+    status = {sign_in.Refused.THROTTLED: 429, sign_in.Refused.CLOSED: 403}.get(outcome, 401)
     return _login_page(request, status=status, error_key=f"login.{outcome}", next=target, username=shown)
 
 

@@ -11,10 +11,12 @@ from kaiku_runtime.auth import Role
 from kaiku_runtime.logging import get_logger
 
 from kaiku_portal.adapters.upstream import Rejection
-from kaiku_portal.domain.accounts import AccountError, PasswordChange, Session, StaffAccount, check_new_account
+from kaiku_portal.domain.accounts import AccountError, PasswordChange, Session, StaffAccount
 from kaiku_portal.domain.staff import (
     MIN_PASSWORD_LENGTH,
     ORGANISATION_OF,
+    AccountProblem,
+    new_account_problems,
     password_too_short,
     roles_managed_by,
 )
@@ -64,6 +66,31 @@ async def _organisations(session: Session, services: CurrentServices) -> dict[st
     return found
 
 
+async def _regions(session: Session, services: CurrentServices) -> list[dict[str, Any]] | None:
+    """The regions the national office picks a coordinator's region from (by name: a region typed as free
+    text that does not exist gave a coordinator nothing but zeros); None when issuance cannot list them."""
+    if session.person.role is not Role.NATIONAL:
+        return []
+    try:
+        regions = await services.issuance.regions(session.person)
+    except Rejection:
+        return None
+    return [{"id": r.region_id, "name": r.name} for r in regions]
+
+
+# Where each problem of a new account is shown (the form's field ids).
+FIELD_OF: dict[AccountProblem, str] = {
+    AccountProblem.ROLE: "role",
+    AccountProblem.USERNAME: "username",
+    AccountProblem.PASSWORD: "password",
+    AccountProblem.REGION: "region_id",
+    AccountProblem.ORGANISATION: "org_id",
+    AccountProblem.TAKEN: "username",
+}
+FORM_ORDER = ("username", "role", "region_id", "org_id", "password")  # the summary lists errors as the form does
+UNAVAILABLE = {"accounts.error.listing_unavailable", "accounts.error.regions_unavailable"}
+
+
 async def _page(
     request: Request,
     session: Session,
@@ -78,6 +105,11 @@ async def _page(
     person = session.person
     roles = roles_managed_by(person.role)
     staff = await accounts.staff(roles, own_region(person))
+    organisations = await _organisations(session, services)
+    regions = await _regions(session, services)
+    # the names the table shows beside the ids (the ids stay: support staff and the services speak in them)
+    names = {o["id"]: o["name"] for listed in (organisations or {}).values() for o in listed}
+    names |= {r["id"]: r["name"] for r in regions or []}
     return render(
         request,
         "accounts.html",
@@ -86,7 +118,9 @@ async def _page(
         staff=staff,
         password_settable={a.account_id for a in staff if password_settable(person, a)},
         roles=[r.value for r in roles],
-        organisations=await _organisations(session, services),
+        organisations=organisations,
+        regions=regions,
+        names=names,
         oidc=request.app.state.oidc is not None,
         min_password=MIN_PASSWORD_LENGTH,
         values=values or {},
@@ -108,6 +142,28 @@ async def staff_accounts(
     return await _page(request, session, accounts, services)
 
 
+async def _listing_errors(
+    session: Session, services: CurrentServices, wanted: Role, region: str | None, org: str | None
+) -> dict[str, str]:
+    """The region and organisation must be ones that exist: checked against the listings, failing closed
+    when a listing cannot be read (field id -> message key; empty when both are known)."""
+    errors: dict[str, str] = {}
+    if session.person.role is Role.NATIONAL and wanted is not Role.NATIONAL and region:
+        regions = await _regions(session, services)
+        if regions is None:
+            errors["region_id"] = "accounts.error.regions_unavailable"
+        elif region not in {r["id"] for r in regions}:
+            errors["region_id"] = "accounts.error.region_unknown"
+    kind = ORGANISATION_OF.get(wanted)
+    if kind and org:
+        listed = await _listed(session, services, kind)
+        if listed is None:
+            errors["org_id"] = "accounts.error.listing_unavailable"
+        elif org not in {o["id"] for o in listed}:
+            errors["org_id"] = f"accounts.error.organisation_{kind}"
+    return errors
+
+
 @router.post("/accounts")
 async def open_account(
     request: Request, session: Manager, accounts: CurrentAccounts, services: CurrentServices
@@ -124,27 +180,26 @@ async def open_account(
     if wanted is None or not may_open(person, wanted, region):
         return await _page(request, session, accounts, services, status=422, values=values,
                            errors={"role": "accounts.error.role"})  # fmt: skip
-    kind = ORGANISATION_OF.get(wanted)
-    org = values["org_id"] if kind else None
+    org = values["org_id"] if wanted in ORGANISATION_OF else None
     with_organisation = values["signs_in"] == "organisation" and request.app.state.oidc is not None
     password = None if with_organisation else str(form.get("password") or "")
-    try:
-        check_new_account(values["username"], password, wanted, region, org)
-        if kind and org:
-            # fails closed: an organisation that cannot be checked against the region's listing is refused
-            listed = await _listed(session, services, kind)
-            if listed is None:
-                return await _page(request, session, accounts, services, status=503, values=values,
-                                   errors={"org_id": "accounts.error.listing_unavailable"})  # fmt: skip
-            if org not in {o["id"] for o in listed}:
-                return await _page(request, session, accounts, services, status=422, values=values,
-                                   errors={"org_id": f"accounts.error.organisation_{kind}"})  # fmt: skip
-        created = await accounts.create(values["username"], password, wanted, region, org, created_by=person.account_id)
-    except AccountError as exc:
-        problem = exc.problem.value if exc.problem else "username"
-        where = {"organisation": "org_id", "region": "region_id", "taken": "username"}.get(problem, problem)
-        return await _page(request, session, accounts, services, status=422, values=values,
-                           errors={where: f"accounts.error.{problem}"})  # fmt: skip
+    # every field at fault at once, not one per try (issue 19)
+    errors = {
+        FIELD_OF[problem]: f"accounts.error.{problem.value}"
+        for problem in new_account_problems(values["username"], password, wanted, region, org)
+    }
+    errors = {**await _listing_errors(session, services, wanted, region, org), **errors}
+    if not errors:
+        try:
+            created = await accounts.create(values["username"], password, wanted, region, org,
+                                            created_by=person.account_id)  # fmt: skip
+        except AccountError as exc:
+            problem = exc.problem or AccountProblem.USERNAME
+            errors = {FIELD_OF[problem]: f"accounts.error.{problem.value}"}
+    if errors:
+        ordered = {name: errors[name] for name in FORM_ORDER if name in errors}
+        status = 503 if set(ordered.values()) <= UNAVAILABLE else 422  # 503: only a listing stood in the way
+        return await _page(request, session, accounts, services, status=status, values=values, errors=ordered)
     log.info("account_opened", account_id=created.account_id, role=created.role, by=person.account_id)
     return await _page(request, session, accounts, services, opened=created.username)
 
@@ -153,12 +208,15 @@ async def open_account(
 async def close_account(
     request: Request, account_id: str, session: Manager, accounts: CurrentAccounts, services: CurrentServices
 ) -> Response:
+    """Close or reopen an account; closing is asked first (it ends the person's sessions at once)."""
     form = await checked_form(request)
     person = session.person
     target = await _managed(session, accounts, account_id)
     if target is None:
         return await _page(request, session, accounts, services, status=403, error_key="accounts.error.not_yours")
     closed = field(form, "closed") == "true"
+    if closed and field(form, "confirmed") != "yes":
+        return render(request, "account_close.html", "accounts.close_title", account=target)
     await accounts.close(target.account_id, closed=closed, by=person.account_id)
     log.info("account_closed" if closed else "account_reopened", account_id=target.account_id, by=person.account_id)
     key = "accounts.closed_done" if closed else "accounts.reopened_done"

@@ -91,10 +91,16 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     Role.REGION_ADMIN: [
         ("/region", "nav.region"),
         ("/region/stats", "nav.region_stats"),
+        ("/region/uses", "nav.uses"),
         ("/flags", "nav.flags"),
         ("/accounts", "nav.accounts"),
     ],
-    Role.NATIONAL: [("/national", "nav.national"), ("/flags", "nav.flags"), ("/accounts", "nav.accounts")],
+    Role.NATIONAL: [
+        ("/national", "nav.national"),
+        ("/region/uses", "nav.uses"),
+        ("/flags", "nav.flags"),
+        ("/accounts", "nav.accounts"),
+    ],
 }
 HOME: dict[Role, str] = {role: pages[0][0] for role, pages in NAVIGATION.items()}
 
