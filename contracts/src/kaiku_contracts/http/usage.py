@@ -109,6 +109,14 @@ class Performances(BaseModel):
     performances: list[Performance]
 
 
+class PerformanceCancelled(BaseModel):
+    """`DELETE /v1/performances/{performance_id}`: every use of it was cancelled too."""
+
+    performance_id: str
+    cancelled: bool
+    redemptions_cancelled: int
+
+
 class CardStatus(BaseModel):
     """`GET /v1/cards/{card_code}/status`: the box-office check."""
 

@@ -12,6 +12,7 @@ parse the services' own bodies (`kaiku_contracts.http`), so a page never reads a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
@@ -264,10 +265,29 @@ class UsageClient:
     async def change_venue(self, person: Person, venue_id: str, body: usage.VenuePatch) -> None:
         await self.services.patch(person, "usage", f"/v1/venues/{segment(venue_id)}", _sent(body))
 
-    async def performances(self, person: Person, venue_id: str | None) -> list[usage.Performance]:
-        """The venue's performances in start order (from 12 hours ago on)."""
-        answer = await self.services.get(person, "usage", "/v1/performances", venue_id=venue_id)
+    async def performances(
+        self,
+        person: Person,
+        venue_id: str | None,
+        *,
+        since: datetime | None = None,
+        include_cancelled: bool = False,
+    ) -> list[usage.Performance]:
+        """The venue's performances in start order (from `since` on; usage's default is 12 hours ago)."""
+        answer = await self.services.get(
+            person,
+            "usage",
+            "/v1/performances",
+            venue_id=venue_id,
+            since=since.isoformat() if since is not None else None,
+            include_cancelled="true" if include_cancelled else None,
+        )
         return _parsed(usage.Performances, "usage", answer).performances
+
+    async def cancel_performance(self, person: Person, performance_id: str) -> usage.PerformanceCancelled:
+        """Cancel a performance and, with it, every use of it (`DELETE /v1/performances/{id}`)."""
+        answer = await self.services.delete(person, "usage", f"/v1/performances/{segment(performance_id)}")
+        return _parsed(usage.PerformanceCancelled, "usage", answer)
 
     async def card_status(self, person: Person, card_code: str) -> usage.CardStatus:
         answer = await self.services.get(person, "usage", f"/v1/cards/{segment(card_code)}/status")

@@ -47,6 +47,40 @@
       perf.elements[name].addEventListener("change", refresh);
     });
   }
+  // Box office: a scanner types the code and presses Enter. After every result (valid, refused,
+  // recorded, undone) the check field has the focus, empty, so the next scan is never lost or
+  // appended to an old code; coming back to the page (history) does the same.
+  var check = document.getElementById("code");
+  if (check && check.getAttribute("data-scanner") === "check") {
+    var ready = function () {
+      // never pulls the focus from where the clerk already moved it (a fast scanner or Tab)
+      var active = document.activeElement;
+      if (active && active !== document.body && active !== check) return;
+      check.focus();
+      check.select();
+    };
+    ready();
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) {
+        check.value = "";
+        ready();
+      }
+    });
+    // The chosen performance's card-holder places left, before recording (§7.2.2).
+    var chosen = document.getElementById("performance_id");
+    var places = document.getElementById("places-left");
+    if (chosen && places && chosen.tagName === "SELECT") {
+      chosen.addEventListener("change", function () {
+        var option = chosen.options[chosen.selectedIndex];
+        places.textContent = option ? option.getAttribute("data-places") || "" : "";
+      });
+    }
+  }
+  // Performances: the edit form is where the edit link leads.
+  var editing = document.querySelector("#performance-form input[type=hidden][name=performance_id]");
+  if (editing && window.location.hash === "#form-heading") {
+    document.getElementById("form-heading").focus();
+  }
   // Uploads: show that the file is being sent and checked row by row.
   document.querySelectorAll("form[data-progress]").forEach(function (upload) {
     upload.addEventListener("submit", function () {

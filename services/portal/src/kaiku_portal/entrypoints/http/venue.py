@@ -3,57 +3,113 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from babel.dates import format_time
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from kaiku_contracts.enums import Channel
+from kaiku_contracts.calendar import HELSINKI, helsinki_today
+from kaiku_contracts.enums import Channel, RejectionReason
 from kaiku_contracts.http.usage import CardStatus, Performance
 from kaiku_contracts.limits import PerformanceKind, minimum_card_holder_limit
 from kaiku_runtime.auth import Role
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 
-from kaiku_portal.adapters.upstream import Rejection
+from kaiku_portal.adapters.upstream import Rejection, segment
 from kaiku_portal.domain.accounts import Session
+from kaiku_portal.domain.box_office import (
+    MAX_CHILD_TICKETS,
+    ClerkUse,
+    performance_day,
+    remaining_places,
+    validity,
+)
 from kaiku_portal.domain.codes import normalise_card_code
-from kaiku_portal.domain.formats import local_datetime, optional_int
+from kaiku_portal.domain.formats import local_datetime, locale, optional_int
 from kaiku_portal.entrypoints.access import checked_form, role
 from kaiku_portal.entrypoints.http.distributor import MAX_UPLOAD_BYTES, row_results
 from kaiku_portal.entrypoints.http.web import CurrentAccounts, CurrentLang, CurrentServices, field, render
 from kaiku_portal.i18n import translate
+from kaiku_portal.service.clerk_uses import ClerkUses
 
 router = APIRouter()
 Clerk = Annotated[Session, role(Role.VENUE)]
-RECENT_USES = 10  # the clerk's last uses in this session, offered for undo
 # Offered on the box-office form (§8: never web shop): a use made now. A use made earlier on paper
 # (`paper_form`) is accepted only once its performance has started, so it is entered with the venue
 # report; a form that sends it anyway gets usage's `channel_not_allowed` in words.
 CLERK_CHANNELS = (Channel.BOX_OFFICE.value, Channel.PHONE.value)
 ACCEPTED_CHANNELS = (*CLERK_CHANNELS, Channel.PAPER_FORM.value)
-MAX_CHILD_TICKETS = 10
+PAST_PERFORMANCES = timedelta(days=366)  # "past performances": the last year's, to correct or cancel
+# §9.2: the venue report's columns, in the order of the operating model's form
+REPORT_COLUMNS = ("card_code", "adult_tickets", "child_tickets", "performance", "date")
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"  # the form's `datetime-local` value, Helsinki wall clock
 
 
-async def _performances(services: CurrentServices, session: Session) -> tuple[list[Performance], bool]:
-    """The venue's performances, and whether usage could list them (else the clerk types the id)."""
+def show_time(moment: datetime, lang: str) -> str:
+    """`18.05`: the time of day in Helsinki, as the page's language writes it."""
+    return format_time(moment.astimezone(HELSINKI).replace(tzinfo=None), "short", locale=locale(lang))
+
+
+def clerk_uses(store: CurrentAccounts) -> ClerkUses:
+    return ClerkUses(store.pool)
+
+
+CurrentClerkUses = Annotated[ClerkUses, Depends(clerk_uses)]
+
+
+async def _performances(
+    services: CurrentServices, session: Session, *, past: bool = False
+) -> tuple[list[Performance], bool]:
+    """The venue's performances (`past`: from a year back, cancelled ones too), and whether usage could list
+    them (else the clerk types the id)."""
+    since = datetime.now(UTC) - PAST_PERFORMANCES if past else None
     try:
-        return await services.usage.performances(session.person, session.person.org_id), True
+        found = await services.usage.performances(
+            session.person, session.person.org_id, since=since, include_cancelled=past
+        )
     except Rejection:
         return [], False
+    return found, True
+
+
+def _chosen(performances: list[Performance], performance_id: str) -> Performance | None:
+    return next((p for p in performances if p.performance_id == performance_id), None)
 
 
 async def _box_office(
-    request: Request, session: Session, services: CurrentServices, *, status: int = 200, **context: Any
+    request: Request,
+    session: Session,
+    services: CurrentServices,
+    uses: ClerkUses,
+    *,
+    status: int = 200,
+    performances: tuple[list[Performance], bool] | None = None,
+    **context: Any,
 ) -> Response:
-    performances, listed = await _performances(services, session)
+    lang: str = request.state.lang
+    listed_performances, listed = performances or await _performances(services, session)
+    shown = [p for p in listed_performances if not p.cancelled]
     context.setdefault("use", {})
+    chosen = _chosen(shown, context["use"].get("performance_id", ""))
+    answer: CardStatus | None = context.get("status_answer")
+    card_validity = (
+        validity(answer.valid_until, helsinki_today(), performance_day(chosen.starts_at if chosen else None))
+        if answer is not None
+        else None
+    )
     return render(
         request,
         "box_office.html",
         "box.title",
         status=status,
-        performances=performances,
+        performances=shown,
         performances_listed=listed,
-        recent=session.data.get("recent_uses", []),
+        remaining={p.performance_id: remaining_places(p.card_holder_limit, p.card_holders) for p in shown},
+        chosen=chosen,
+        validity=card_validity.value if card_validity is not None else None,
+        recent=[(use, show_time(use.recorded_at, lang)) for use in await uses.today(session.person)],
         redemption_id=uuid.uuid4().hex,
         channels=CLERK_CHANNELS,
         max_children=MAX_CHILD_TICKETS,
@@ -63,32 +119,36 @@ async def _box_office(
 
 @router.get("/box-office")
 async def box_office(
-    request: Request, session: Clerk, services: CurrentServices, code: str = "", performance_id: str = ""
+    request: Request,
+    session: Clerk,
+    services: CurrentServices,
+    uses: CurrentClerkUses,
+    code: str = "",
+    performance_id: str = "",
 ) -> Response:
     """One step (§9.1): the scanned code shows at once whether the card is valid, until when, or why not."""
     status: CardStatus | None = None
     rejection: Rejection | None = None
     card_code = normalise_card_code(code) if code else None
+    use = {"performance_id": performance_id}
     if code and card_code is None:
-        return await _box_office(request, session, services, status=422, code=code, error_key="grant.error.card_code")
+        return await _box_office(
+            request, session, services, uses, status=422, checked=code, use=use, error_key="grant.error.card_code"
+        )
     if card_code is not None:
         try:
             status = await services.usage.card_status(session.person, card_code)
         except Rejection as refused:
             rejection = refused
+    if status is not None and status.valid:
+        use["card_code"] = card_code or ""  # ready to record; a card that cannot be used is not carried over
     return await _box_office(
-        request,
-        session,
-        services,
-        code=card_code or "",
-        status_answer=status,
-        rejection=rejection,
-        use={"performance_id": performance_id},
+        request, session, services, uses, checked=card_code or "", status_answer=status, rejection=rejection, use=use
     )
 
 
 @router.post("/box-office/uses")
-async def record_use(request: Request, session: Clerk, services: CurrentServices, store: CurrentAccounts) -> Response:
+async def record_use(request: Request, session: Clerk, services: CurrentServices, uses: CurrentClerkUses) -> Response:
     form = await checked_form(request)
     code = normalise_card_code(field(form, "card_code"))
     use = {
@@ -100,12 +160,10 @@ async def record_use(request: Request, session: Clerk, services: CurrentServices
     except ValueError:
         adults, children = -1, -1
     if code is None or not use["performance_id"] or adults not in (0, 1) or not 0 <= children <= MAX_CHILD_TICKETS:
-        return await _box_office(
-            request, session, services, status=422, code=use["card_code"], use=use, error_key="box.error.fields"
-        )
+        return await _box_office(request, session, services, uses, status=422, use=use, error_key="box.error.fields")
     if adults + children == 0:
         return await _box_office(
-            request, session, services, status=422, code=code, use=use, error_key="box.error.no_tickets"
+            request, session, services, uses, status=422, use=use, error_key="box.error.no_tickets"
         )
     channel = use["channel"] if use["channel"] in ACCEPTED_CHANNELS else Channel.BOX_OFFICE.value
     redemption_id = field(form, "redemption_id") or uuid.uuid4().hex  # from the form: a double submit is one use
@@ -118,47 +176,68 @@ async def record_use(request: Request, session: Clerk, services: CurrentServices
         "child_tickets": children,
         "channel": channel,
     }
+    kept = {"performance_id": use["performance_id"], "channel": use["channel"]}  # the next card's defaults
     try:
         await services.post(session.person, "usage", "/v1/redemptions", body)
     except Rejection as rejection:
+        # the refused code is cleared from the form (the next scan starts afresh); the notice names it
+        context: dict[str, Any] = {"refused_code": code}
+        if rejection.reason == RejectionReason.CARD_EXPIRED.value:
+            try:  # until when, to say whether it ends before the performance (§4)
+                context["status_answer"] = await services.usage.card_status(session.person, code)
+                context["checked"] = code
+            except Rejection:
+                pass
         return await _box_office(
-            request, session, services, status=rejection.status, code=code, use=use, rejection=rejection
+            request, session, services, uses, status=rejection.status, use=kept, rejection=rejection, **context
         )
-    recent = [r for r in session.data.get("recent_uses", []) if r.get("redemption_id") != redemption_id]
-    recent.insert(
-        0, {k: body[k] for k in ("redemption_id", "card_code", "performance_id", "adult_tickets", "child_tickets")}
+    performances = await _performances(services, session)
+    performance = _chosen(performances[0], use["performance_id"])
+    await uses.recorded(
+        session.person,
+        ClerkUse(
+            redemption_id=redemption_id,
+            card_code=code,
+            performance_id=use["performance_id"],
+            performance_name=performance.name if performance is not None else use["performance_id"],
+            starts_at=performance.starts_at if performance is not None else None,
+            adult_tickets=adults,
+            child_tickets=children,
+            recorded_at=datetime.now(UTC),
+        ),
     )
-    await store.save_data(session, {**session.data, "recent_uses": recent[:RECENT_USES]})
-    session.data["recent_uses"] = recent[:RECENT_USES]
     return await _box_office(
-        request, session, services, status=201, code="", recorded=body, use={"performance_id": use["performance_id"]}
+        request, session, services, uses, status=201, recorded=body, use=kept, performances=performances
     )
-
-
-def _recent(session: Session, redemption_id: str) -> dict[str, Any] | None:
-    return next((r for r in session.data.get("recent_uses", []) if r.get("redemption_id") == redemption_id), None)
 
 
 @router.get("/box-office/uses/{redemption_id}/undo")
-async def undo_page(request: Request, redemption_id: str, session: Clerk) -> Response:
-    use = _recent(session, redemption_id) or {"redemption_id": redemption_id}
-    return render(request, "undo.html", "undo.title", use=use)
+async def undo_page(request: Request, redemption_id: str, session: Clerk, uses: CurrentClerkUses) -> Response:
+    use = await uses.find(session.person, redemption_id)
+    return render(request, "undo.html", "undo.title", use=use, redemption_id=redemption_id)
 
 
 @router.post("/box-office/uses/{redemption_id}/undo")
 async def undo(
-    request: Request, redemption_id: str, session: Clerk, services: CurrentServices, store: CurrentAccounts
+    request: Request, redemption_id: str, session: Clerk, services: CurrentServices, uses: CurrentClerkUses
 ) -> Response:
     await checked_form(request)
-    use = _recent(session, redemption_id) or {"redemption_id": redemption_id}
+    use = await uses.find(session.person, redemption_id)
     try:
-        await services.delete(session.person, "usage", f"/v1/redemptions/{redemption_id}")
+        await services.delete(session.person, "usage", f"/v1/redemptions/{segment(redemption_id)}")
     except Rejection as rejection:
-        return render(request, "undo.html", "undo.title", status=rejection.status, use=use, rejection=rejection)
-    recent = [r for r in session.data.get("recent_uses", []) if r.get("redemption_id") != redemption_id]
-    await store.save_data(session, {**session.data, "recent_uses": recent})
-    session.data["recent_uses"] = recent
-    return await _box_office(request, session, services, undone=use)
+        return render(
+            request,
+            "undo.html",
+            "undo.title",
+            status=rejection.status,
+            use=use,
+            redemption_id=redemption_id,
+            rejection=rejection,
+        )
+    await uses.undone(session.person, redemption_id)
+    kept = {"performance_id": use.performance_id} if use is not None else {}
+    return await _box_office(request, session, services, uses, undone=use, undo_done=True, use=kept)
 
 
 # -- performances ---------------------------------------------------------------------------------
@@ -197,17 +276,94 @@ def _performance_form_context(lang: str, values: dict[str, str]) -> dict[str, An
     }
 
 
+def _form_values(performance: Performance | None) -> dict[str, str]:
+    """The form's fields: a performance's own values when the clerk edits it, else a new one's defaults."""
+    if performance is None:
+        return {"kind": "performance", "performance_id": ""}
+    optional = {
+        key: "" if value is None else str(value)
+        for key, value in (
+            ("card_holder_limit", performance.card_holder_limit),
+            ("booking_opens_days_before", performance.booking_opens_days_before),
+            ("redeem_from_minutes_before", performance.redeem_from_minutes_before),
+        )
+    }
+    return {
+        "performance_id": performance.performance_id,
+        "name": performance.name,
+        "starts_at": performance.starts_at.astimezone(HELSINKI).strftime(DATETIME_LOCAL),
+        "capacity": str(performance.capacity),
+        "kind": performance.kind.value,
+        "guest_producer": "on" if performance.guest_producer else "",
+        **optional,
+    }
+
+
 @router.get("/performances")
-async def performances_page(request: Request, lang: CurrentLang, session: Clerk, services: CurrentServices) -> Response:
-    performances, listed = await _performances(services, session)
-    values = {"kind": "performance", "performance_id": ""}
+async def performances_page(
+    request: Request, lang: CurrentLang, session: Clerk, services: CurrentServices, edit: str = "", past: str = ""
+) -> Response:
+    """The venue's performances, each with its own edit and cancel links; `past` lists a year back."""
+    showing_past = past == "1"
+    performances, listed = await _performances(services, session, past=showing_past)
+    editing: Performance | None = None
+    if edit:  # a past performance can be corrected too (its report, its places)
+        every = performances if showing_past else (await _performances(services, session, past=True))[0]
+        editing = _chosen(every, edit)
+        if editing is None:
+            raise HTTPException(404)
     return render(
         request,
         "performances.html",
         "perf.title",
         performances=performances,
         performances_listed=listed,
-        **_performance_form_context(lang, values),
+        past=showing_past,
+        editing=editing,
+        **_performance_form_context(lang, _form_values(editing)),
+    )
+
+
+@router.get("/performances/{performance_id}/cancel")
+async def cancel_performance_page(
+    request: Request, performance_id: str, session: Clerk, services: CurrentServices
+) -> Response:
+    performances, _ = await _performances(services, session, past=True)
+    performance = _chosen(performances, performance_id)
+    if performance is None:
+        raise HTTPException(404)
+    return render(request, "performance_cancel.html", "perf.cancel_title", performance=performance)
+
+
+@router.post("/performances/{performance_id}/cancel")
+async def cancel_performance(
+    request: Request, lang: CurrentLang, performance_id: str, session: Clerk, services: CurrentServices
+) -> Response:
+    await checked_form(request)
+    performances, _ = await _performances(services, session, past=True)
+    performance = _chosen(performances, performance_id)
+    if performance is None:
+        raise HTTPException(404)
+    try:
+        answer = await services.usage.cancel_performance(session.person, performance_id)
+    except Rejection as rejection:
+        return render(
+            request,
+            "performance_cancel.html",
+            "perf.cancel_title",
+            status=rejection.status,
+            performance=performance,
+            rejection=rejection,
+        )
+    performances, listed = await _performances(services, session)
+    return render(
+        request,
+        "performances.html",
+        "perf.title",
+        performances=performances,
+        performances_listed=listed,
+        cancelled={"name": performance.name, "uses": answer.redemptions_cancelled},
+        **_performance_form_context(lang, _form_values(None)),
     )
 
 
@@ -239,6 +395,7 @@ async def save_performance(request: Request, lang: CurrentLang, session: Clerk, 
         errors["kind"] = "error.choose"
     performances, listed = await _performances(services, session)
     context = _performance_form_context(lang, values)
+    context["editing"] = _chosen(performances, values["performance_id"]) if values["performance_id"] else None
     if errors:
         return render(
             request,
@@ -296,6 +453,18 @@ async def save_performance(request: Request, lang: CurrentLang, session: Clerk, 
 @router.get("/venue-report")
 async def venue_report_page(request: Request, session: Clerk) -> Response:
     return render(request, "venue_report.html", "report.title", **_report_form(None))
+
+
+@router.get("/venue-report/template")
+async def venue_report_template(lang: CurrentLang, session: Clerk) -> Response:
+    """The §9.2 form to fill in: its header row in the page's language, which the upload reads as it is (usage
+    knows the columns by their words in Finnish, Swedish and English); `;` and a BOM for Finnish Excel."""
+    header = ";".join(translate(lang, f"report.column.{column}") for column in REPORT_COLUMNS)
+    return Response(
+        ("\ufeff" + header + "\r\n").encode(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{translate(lang, "report.template_file")}"'},
+    )
 
 
 def _report_form(results: Any, kind: str = "performance") -> dict[str, Any]:
