@@ -323,7 +323,7 @@ def test_performances_are_edited_cancelled_and_listed_back_a_year(screen: Page, 
     assert download.suggested_filename == translate(lang, "report.template_file")
     form = download.path().read_text(encoding="utf-8-sig")
     columns = ("card_code", "adult_tickets", "child_tickets", "performance", "date")
-    assert form.splitlines() == [";".join(translate(lang, f"report.column.{c}") for c in columns)]
+    assert form.splitlines() == [";".join(translate(lang, f"uses.column.{c}") for c in columns)]
     filled = form + f"{TOTAL_ROW[lang]};0;0;;\r\n"  # the form's total row (§9.2), skipped by the upload
     page.locator("#file").set_input_files(
         files=[{"name": download.suggested_filename, "mimeType": "text/csv", "buffer": filled.encode("utf-8-sig")}]

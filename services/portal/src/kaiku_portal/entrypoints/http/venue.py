@@ -28,6 +28,7 @@ from kaiku_portal.domain.box_office import (
 )
 from kaiku_portal.domain.codes import normalise_card_code
 from kaiku_portal.domain.formats import local_datetime, locale, optional_int
+from kaiku_portal.domain.forms import VENUE_REPORT
 from kaiku_portal.entrypoints.access import checked_form, role
 from kaiku_portal.entrypoints.http.distributor import MAX_UPLOAD_BYTES, row_results
 from kaiku_portal.entrypoints.http.web import CurrentAccounts, CurrentLang, CurrentServices, field, render
@@ -43,7 +44,6 @@ CLERK_CHANNELS = (Channel.BOX_OFFICE.value, Channel.PHONE.value)
 ACCEPTED_CHANNELS = (*CLERK_CHANNELS, Channel.PAPER_FORM.value)
 PAST_PERFORMANCES = timedelta(days=366)  # "past performances": the last year's, to correct or cancel
 # §9.2: the venue report's columns, in the order of the operating model's form
-REPORT_COLUMNS = ("card_code", "adult_tickets", "child_tickets", "performance", "date")
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"  # the form's `datetime-local` value, Helsinki wall clock
 
 
@@ -459,7 +459,7 @@ async def venue_report_page(request: Request, session: Clerk) -> Response:
 async def venue_report_template(lang: CurrentLang, session: Clerk) -> Response:
     """The §9.2 form to fill in: its header row in the page's language, which the upload reads as it is (usage
     knows the columns by their words in Finnish, Swedish and English); `;` and a BOM for Finnish Excel."""
-    header = ";".join(translate(lang, f"report.column.{column}") for column in REPORT_COLUMNS)
+    header = ";".join(translate(lang, column) for column in VENUE_REPORT.columns)  # the printable form's words
     return Response(
         ("\ufeff" + header + "\r\n").encode(),
         media_type="text/csv; charset=utf-8",
