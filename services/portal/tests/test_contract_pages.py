@@ -41,6 +41,9 @@ class StandIn:
         default_factory=lambda: {"V1": {"name": "Teatteri Tähti", "category": "culture", "agencies": ["A1"]}}
     )
     regions: set[str] = field(default_factory=lambda: {"R1"})
+    branches: dict[str, list[dict[str, str]]] = field(
+        default_factory=lambda: {"D1": [{"branch_id": "D1-N", "name": "Pohjoinen toimipiste"}]}
+    )
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -48,7 +51,7 @@ class StandIn:
         @app.get("/v1/distributors")
         async def distributors() -> Any:
             listed = [
-                {"distributor_id": k, "region_id": "R1", "name": v, "branches": []}
+                {"distributor_id": k, "region_id": "R1", "name": v, "branches": self.branches.get(k, [])}
                 for k, v in self.distributors.items()
             ]
             return {"distributors": listed}
@@ -149,6 +152,26 @@ async def test_the_grant_form_sends_the_children_under_18_of_a_personal_card(sta
     assert sent[0]["children_under_18"] == 3
     assert "children_under_18" not in sent[1]  # not asked: not recorded
     assert "children_under_18" not in sent[2]  # personal cards only
+
+
+async def test_the_grant_form_and_the_import_send_the_branch_the_desk_chose(stand_in: tuple[Any, StandIn]):
+    """Issue 16: a distributor with branches picks the branch (§12: its statistics are kept per branch)."""
+    app, services = stand_in
+    async with signed_in(app, "dist.one") as distributor:
+        page = await distributor.get("/cards/new")
+        assert '<option value="D1-N">Pohjoinen toimipiste</option>' in page.text
+        csrf = csrf_of(page.text)
+        granted = await distributor.post(
+            "/cards/new", data={"csrf": csrf, "card_code": "E200", "branch_id": "D1-N", **PERSONAL}
+        )
+        assert granted.status_code == 201, granted.text
+        assert '<option value="D1-N" selected>' in granted.text  # the next card at the same desk
+        unbranched = await distributor.post("/cards/new", data={"csrf": csrf, "card_code": "E201", **PERSONAL})
+        assert unbranched.status_code == 201
+        assert 'name="branch_id"' in (await distributor.get("/cards/import")).text
+    sent = [body for _, _, body in services.writes]
+    assert sent[0]["branch_id"] == "D1-N"
+    assert "branch_id" not in sent[1]
 
 
 @pytest.mark.parametrize("children", ["21", "-1", "two", "3.5"])

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from kaiku_contracts.cards import MAX_CHILDREN_UNDER_18
 from kaiku_contracts.enums import CardType, Gender, LifeSituation, RevocationReason
-from kaiku_contracts.http.issuance import Card, RevocationIn
+from kaiku_contracts.http.issuance import BranchIn, Card, RevocationIn
 from kaiku_runtime.auth import Role
 from kaiku_runtime.tabular import TableError, read_matrix
 from starlette.datastructures import FormData, UploadFile
@@ -72,6 +72,9 @@ def _card_body(form: FormData, distributor_id: str) -> tuple[dict[str, Any], dic
     if card_type not in {t.value for t in CardType}:
         errors["card_type"] = "error.choose"
     body: dict[str, Any] = {"card_code": code, "card_type": card_type, "distributor_id": distributor_id}
+    branch = values.get("branch_id", "")
+    if branch:  # issuance refuses a branch that is not the distributor's (§12: statistics per branch)
+        body["branch_id"] = branch
     replaces = values.get("replaces_card_code", "")
     if replaces:
         body["replaces_card_code"] = normalise_card_code(replaces)
@@ -131,13 +134,30 @@ def _holder_values(card: Card) -> dict[str, str]:
     return values
 
 
+async def _branches(services: Services, session: Session) -> list[BranchIn]:
+    """The distributor's registered branches (none: the choice is not shown; a service down: likewise)."""
+    try:
+        listed = await services.issuance.distributors(session.person, None)
+    except Rejection:
+        return []
+    return next((d.branches for d in listed if d.distributor_id == session.person.org_id), [])
+
+
 @router.get("/cards/new")
 async def grant_page(request: Request, session: Distributor, services: CurrentServices, replaces: str = "") -> Response:
     values: dict[str, str] = {"card_type": "personal"}
     lost = await _card_or_none(services, session, normalise_card_code(replaces)) if replaces else None
     if lost is not None:
         values = _holder_values(lost)
-    return render(request, "grant.html", "grant.title", values=values, errors={}, **_choices())
+    return render(
+        request,
+        "grant.html",
+        "grant.title",
+        values=values,
+        errors={},
+        branches=await _branches(services, session),
+        **_choices(),
+    )
 
 
 @router.post("/cards/new")
@@ -145,6 +165,7 @@ async def grant(request: Request, session: Distributor, services: CurrentService
     form = await checked_form(request)
     assert session.person.org_id is not None
     body, errors, values = _card_body(form, session.person.org_id)
+    branches = await _branches(services, session)
     if errors:
         return render(
             request,
@@ -154,6 +175,7 @@ async def grant(request: Request, session: Distributor, services: CurrentService
             values=values,
             errors=errors,
             error_key="error.fix_fields",
+            branches=branches,
             **_choices(),
         )
     # issuance answers a repeat of the same grant as the first time (201, same body: INTERFACE.md), so the
@@ -170,6 +192,7 @@ async def grant(request: Request, session: Distributor, services: CurrentService
             values=values,
             errors={},
             rejection=rejection,
+            branches=branches,
             **_choices(),
         )
     return render(
@@ -177,10 +200,11 @@ async def grant(request: Request, session: Distributor, services: CurrentService
         "grant.html",
         "grant.title",
         status=200 if before is not None else 201,
-        values={"card_type": "personal"},
+        values={"card_type": "personal", "branch_id": body.get("branch_id", "")},  # the desk's branch stays chosen
         errors={},
         granted=granted,
         already=before,
+        branches=branches,
         **_choices(),
     )
 
@@ -293,8 +317,8 @@ async def import_template(request: Request, session: Distributor) -> Response:
 
 
 @router.get("/cards/import")
-async def import_page(request: Request, session: Distributor) -> Response:
-    return render(request, "import.html", "import.title", results=None)
+async def import_page(request: Request, session: Distributor, services: CurrentServices) -> Response:
+    return render(request, "import.html", "import.title", results=None, branches=await _branches(services, session))
 
 
 @router.post("/cards/import")
@@ -302,6 +326,7 @@ async def import_cards(request: Request, session: Distributor, services: Current
     form = await checked_form(request)
     upload = form.get("file")
     dry_run = field(form, "dry_run") == "yes"
+    branch = field(form, "branch_id")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return render(request, "import.html", "import.title", status=422, results=None, error_key="upload.no_file")
     content = await upload.read(MAX_UPLOAD_BYTES + 1)
@@ -314,7 +339,11 @@ async def import_cards(request: Request, session: Distributor, services: Current
             "/v1/imports/cards",
             upload.filename,
             content,
-            params={"dry_run": "true"} if dry_run else None,  # issuance judges every row and records none
+            params={
+                **({"dry_run": "true"} if dry_run else {}),  # issuance judges every row and records none
+                **({"branch_id": branch} if branch else {}),  # the branch the forms came from (§12)
+            }
+            or None,
         )
     except Rejection as rejection:
         return render(
@@ -337,6 +366,8 @@ async def import_cards(request: Request, session: Distributor, services: Current
         filename=upload.filename,
         dry_run=dry_run,
         fix_file=fix_file,
+        values={"branch_id": branch},
+        branches=await _branches(services, session),
     )
 
 
