@@ -20,7 +20,7 @@ from kaiku_portal.domain.desk import (
     without_identity_codes,
 )
 from kaiku_portal.domain.refusals import FORM_FIELDS, INVALID, MISSING, PERSONAL_DATA, FieldFault, field_faults
-from kaiku_portal.entrypoints.http.distributor import template_csv
+from kaiku_portal.entrypoints.http.distributor import row_results, template_csv
 from kaiku_portal.i18n import LANGS, message_ids, reason_text, refusal_keys, refusal_view, translate
 from kaiku_runtime.tabular import normalise_header
 
@@ -128,3 +128,17 @@ def test_the_card_list_is_newest_first_and_filtered_by_state_month_and_part_of_t
     assert [c.card_code for c in cards if CardFilter.read("", "", " 12").keeps(c)] == ["X120"]
     assert CardFilter.read("nonsense", "marraskuu", "") == CardFilter()
     assert month_label("2026-11", "fi") == "marraskuu 2026"
+
+
+def test_an_import_summary_adds_up_to_the_rows_statuses_and_a_skipped_row_says_why():
+    answer = {"rows": [
+        {"row": 2, "card_code": "E1", "status": "accepted"},
+        {"row": 3, "card_code": "E2", "status": "already_recorded"},
+        {"row": 4, "card_code": "E3", "status": "invalid", "reason": "invalid_request", "detail": "date: not a date"},
+        {"row": 5, "status": "skipped", "detail": "total row"},
+    ]}  # fmt: skip
+    results = row_results(answer)
+    assert (results["total"], results["accepted"], results["already_recorded"]) == (4, 2, 1)
+    assert (results["rejected"], results["skipped"]) == (1, 1)
+    assert results["rows"][3]["skip_key"] == "upload.skipped_total_row"
+    assert translate("fi", "upload.skipped_total_row") != "upload.skipped_total_row"

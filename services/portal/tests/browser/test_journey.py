@@ -196,6 +196,7 @@ def test_every_role_does_its_main_task(ui: Any, world: Any, page: Page):
     expect(page.locator("#upload-summary")).to_have_text(
         translate("sv", "upload.summary", count=3, accepted=1, rejected=1, skipped=1)
     )
+    expect(page.locator("tr", has_text=translate("sv", "upload.skipped_total_row"))).to_have_count(1)  # says why
     ui.accessible(page)
     ui.shoot(page, "sv-venue-report")
     ui.sign_out(page)

@@ -55,6 +55,18 @@ def canonical_column(header: str) -> str | None:
     return None
 
 
+def shown_card_code(values: dict[str, str]) -> str | None:
+    """The row's card code when it is one, to name a refused row by it; never a cell that holds an identity code
+    (`010185-123A` has a card code's characters) or anything else that is not a card code."""
+    text = canonical_row(values).get("card_code", "").strip()
+    if not text or contains_identity_code(text):
+        return None
+    try:
+        return _card_code.validate_python(text)
+    except ValidationError:
+        return None
+
+
 def canonical_row(values: dict[str, str]) -> dict[str, str]:
     row: dict[str, str] = {}
     for header, value in values.items():

@@ -38,6 +38,7 @@ from kaiku_usage.domain.venue_report import (
     parse_line,
     performance_key,
     redemption_ids,
+    shown_card_code,
 )
 from kaiku_usage.service.redemptions import record_use
 
@@ -117,14 +118,20 @@ async def import_venue_report(
     ids = dict(zip((line.row for line in lines), redemption_ids(venue_id, lines), strict=True))
     results: list[dict[str, Any]] = []
     totals = {"accepted": 0, "already_recorded": 0, "rejected": 0, "invalid": 0, "skipped": 0}
-    for item in parsed:
+    for source, item in zip(rows, parsed, strict=True):
         if isinstance(item, SkippedRow):
             results.append({"row": item.row, "status": "skipped", "detail": item.detail})
             totals["skipped"] += 1
             continue
         if isinstance(item, RowProblem):
             results.append(
-                {"row": item.row, "status": "invalid", "reason": RejectionReason.INVALID_REQUEST, "detail": item.detail}
+                {
+                    "row": item.row,
+                    "card_code": shown_card_code(source.values),  # the row named by its card, where it has one
+                    "status": "invalid",
+                    "reason": RejectionReason.INVALID_REQUEST,
+                    "detail": item.detail,
+                }
             )
             totals["invalid"] += 1
             continue

@@ -388,6 +388,11 @@ ROW_DONE = frozenset({"accepted", "already_recorded"})  # already_recorded: the 
 ROW_SKIPPED = frozenset({"skipped"})  # e.g. the report's total row (§9.2)
 
 
+def skipped_because(detail: str) -> str:
+    """Why a row was passed over, as a message key: the report's total row (§9.2), or else said in general."""
+    return "upload.skipped_total_row" if detail.startswith("total row") else "upload.skipped_other"
+
+
 def row_results(answer: Any) -> dict[str, Any]:
     """Per-row outcomes of an import answer (issuance's and usage's), counted for the summary line; a refused
     row's fields at fault as message keys (i18n.refusal_keys), so the row is told in the page's language."""
@@ -397,11 +402,15 @@ def row_results(answer: Any) -> dict[str, Any]:
         else row
         for row in answer["rows"]
     ]
+    rows = [{**row, "skip_key": skipped_because(str(row.get("detail") or ""))} if row.get("status") in ROW_SKIPPED
+            else row for row in rows]  # fmt: skip
     accepted = sum(1 for r in rows if r.get("status") in ROW_DONE)
     skipped = sum(1 for r in rows if r.get("status") in ROW_SKIPPED)
     return {
         "rows": rows,
         "accepted": accepted,
+        # of the accepted, those sent before: the summary's counts add up to the rows' statuses as listed
+        "already_recorded": sum(1 for r in rows if r.get("status") == "already_recorded"),
         "skipped": skipped,
         "rejected": len(rows) - accepted - skipped,
         "total": len(rows),
