@@ -64,6 +64,25 @@ async def test_section_9_2_example_is_imported_once(scene: Any) -> None:
     assert (matti["adult_tickets"], matti["child_tickets"], matti["venue_id"]) == (1, 2, scene.venue)
 
 
+async def test_a_performance_name_that_matches_nothing_is_asked_about_before_it_is_created(scene: Any) -> None:
+    """Issue 19: with `create_performances=false` a misspelt name is refused (nothing recorded, nothing created);
+    the same file sent again as confirmed creates the performance."""
+    cards_of_2020(scene)
+    await scene.publish_cards()
+    await scene.performance(name="Trollkarlen Matti", starts_at="2020-02-03T18:00:00+02:00")
+    asked = await upload(scene, SECTION_9_2_CSV, "raportti.csv", create_performances="false")
+    assert asked.status_code == 200, asked.text
+    first, second, _ = asked.json()["rows"]
+    assert first["status"] == "accepted"  # the registered performance is found by its name and date
+    assert (second["status"], second["reason"], second["performance"]) == (
+        "rejected",
+        "performance_unknown",
+        "En magisk sommarnatt",
+    )
+    confirmed = await upload(scene, SECTION_9_2_CSV, "raportti.csv", create_performances="true")
+    assert [row["status"] for row in confirmed.json()["rows"]] == ["already_recorded", "accepted", "skipped"]
+
+
 async def test_xlsx_report_in_finnish_with_problems_reported_per_row(scene: Any) -> None:
     cards_of_2020(scene)
     expired = scene.card(issued_on=date(2018, 1, 1), valid_until=date(2018, 12, 31))

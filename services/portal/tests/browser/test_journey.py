@@ -189,10 +189,20 @@ def test_every_role_does_its_main_task(ui: Any, world: Any, page: Page):
         "yhteensä;2;0;;\n"  # the report's total row (§9.2)
     )
     page.goto(f"{base}/venue-report")
-    page.locator("#file").set_input_files(
-        files=[{"name": "raportti.csv", "mimeType": "text/csv", "buffer": report_csv.encode()}]
-    )
+    report_file = [{"name": "raportti.csv", "mimeType": "text/csv", "buffer": report_csv.encode()}]
+    page.locator("#file").set_input_files(files=report_file)
     page.locator("form[data-progress] button[type=submit]").click()
+    # a performance the venue never added is asked about first, not silently created (issue 19)
+    expect(page.locator("#unknown-performances")).to_contain_text("En magisk sommarnatt")
+    expect(page.locator("#upload-summary")).to_have_text(
+        translate("sv", "upload.summary", count=3, accepted=0, rejected=2, skipped=1)
+    )
+    ui.accessible(page)
+    ui.shoot(page, "sv-venue-report-asked")
+    page.locator("#file").set_input_files(files=report_file)
+    page.locator("#create_performances").check()  # the clerk confirms: a new performance
+    page.locator("form[data-progress] button[type=submit]").click()
+    expect(page.locator("#unknown-performances")).to_have_count(0)
     expect(page.locator("#upload-summary")).to_have_text(
         translate("sv", "upload.summary", count=3, accepted=1, rejected=1, skipped=1)
     )

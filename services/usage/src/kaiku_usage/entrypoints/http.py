@@ -236,6 +236,13 @@ async def import_redemptions(
         PerformanceKind,
         Form(description="Kind of the performances the report creates where a row names none (a `kind` column wins)"),
     ] = PerformanceKind.PERFORMANCE,
+    create_performances: Annotated[
+        bool,
+        Form(
+            description="true (default): a row naming a performance the venue never registered creates it; false:"
+            " such a row is refused with `performance_unknown`, so a misspelt name is asked about first"
+        ),
+    ] = True,
 ) -> JSONResponse:
     """Enter a venue's usage report (§9.2, §9.3): missing performances are created; a per-row report comes back."""
     # §11: an identity code is refused before anything could echo it (the 403 details name the venue)
@@ -251,5 +258,12 @@ async def import_redemptions(
     data = await file.read(MAX_REPORT_BYTES + 1)
     if len(data) > MAX_REPORT_BYTES:
         raise ApiError(RejectionReason.PAYLOAD_TOO_LARGE, f"file: larger than {MAX_REPORT_BYTES // 2**20} MiB")
-    report = await import_venue_report(uow, venue, data, recorded_by=access.recorder(principal), default_kind=kind)
+    report = await import_venue_report(
+        uow,
+        venue,
+        data,
+        recorded_by=access.recorder(principal),
+        default_kind=kind,
+        create_performances=create_performances,
+    )
     return JSONResponse(json.loads(json.dumps(report, default=str)), status_code=200)

@@ -64,12 +64,15 @@ def _from_header_row(data: bytes, deadline: float) -> tuple[int, bytes] | None:
     return None
 
 
-async def _performance_for(uow: UnitOfWork, venue_id: str, line: ReportLine) -> str:
-    """The venue's performance of that name on that date; created (no limit) when the venue never registered it."""
+async def _performance_for(uow: UnitOfWork, venue_id: str, line: ReportLine, *, create: bool) -> str | None:
+    """The venue's performance of that name on that date; created (no limit) when the venue never registered it,
+    unless `create` is off (None then: the row is refused, the name asked about first)."""
     async with uow.transaction() as conn:
         existing = await performances.find_reported(conn, venue_id, line.performance_name, line.performed_on)
         if existing is not None:  # a performance the venue registered keeps its own kind
             return existing
+        if not create:
+            return None
         performance_id = performance_key(venue_id, line.performance_name, line.performed_on)
         starts_at = datetime.combine(line.performed_on, REPORT_PERFORMANCE_TIME, tzinfo=HELSINKI)
         # the row's kind: course places keep the course rules (§2, §5)
@@ -84,6 +87,7 @@ async def import_venue_report(
     *,
     recorded_by: str,
     default_kind: PerformanceKind = PerformanceKind.PERFORMANCE,
+    create_performances: bool = True,
 ) -> dict[str, Any]:
     deadline = clock.monotonic() + PARSE_SECONDS
     try:
@@ -135,7 +139,21 @@ async def import_venue_report(
             )
             totals["invalid"] += 1
             continue
-        performance_id = await _performance_for(uow, venue_id, item)
+        performance_id = await _performance_for(uow, venue_id, item, create=create_performances)
+        if performance_id is None:
+            results.append(
+                {
+                    "row": item.row,
+                    "card_code": item.card_code,
+                    "performance": item.performance_name,
+                    "date": item.performed_on.isoformat(),
+                    "status": "rejected",
+                    "reason": RejectionReason.PERFORMANCE_UNKNOWN.value,
+                    "detail": "performance: the venue has no performance of this name on this date",
+                }
+            )
+            totals["rejected"] += 1
+            continue
         request = RedemptionRequest(
             redemption_id=ids[item.row],
             card_code=item.card_code,

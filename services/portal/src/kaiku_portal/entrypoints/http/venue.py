@@ -476,6 +476,7 @@ async def upload_venue_report(request: Request, session: Clerk, services: Curren
     form = await checked_form(request)
     upload = form.get("file")
     kind = field(form, "kind") or "performance"
+    create = field(form, "create_performances") == "yes"
     page = _report_form(None, kind)
     if not isinstance(upload, UploadFile) or not upload.filename:
         return render(request, "venue_report.html", "report.title", status=422, error_key="upload.no_file", **page)
@@ -489,11 +490,18 @@ async def upload_venue_report(request: Request, session: Clerk, services: Curren
             "/v1/imports/redemptions",
             upload.filename,
             content,
-            {"kind": page["values"]["kind"]},
+            # unconfirmed, a name that matches no performance is asked about, not silently a new performance
+            {"kind": page["values"]["kind"], "create_performances": "true" if create else "false"},
         )
     except Rejection as rejection:
         return render(
             request, "venue_report.html", "report.title", status=rejection.status, rejection=rejection, **page
         )
     page["results"] = row_results(answer)
-    return render(request, "venue_report.html", "report.title", filename=upload.filename, **page)
+    unknown = sorted(
+        {(str(row.get("performance")), str(row.get("date"))) for row in answer["rows"]
+         if row.get("reason") == RejectionReason.PERFORMANCE_UNKNOWN.value}
+    )  # fmt: skip
+    return render(
+        request, "venue_report.html", "report.title", filename=upload.filename, unknown_performances=unknown, **page
+    )
