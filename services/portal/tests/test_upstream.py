@@ -26,3 +26,21 @@ async def test_a_page_requests_id_reaches_the_service_it_calls(service_runner: S
             answer = await services.request(clerk, "usage", "GET", "/v1/cards/E1/status")
         assert answer.json() == {"card_code": "E1", "valid": False, "valid_until": None, "reason": "card_unknown"}
         assert answer.headers[REQUEST_ID_HEADER] == "portal-4711"  # the service took the portal's id as its own
+
+
+async def test_open_data_is_asked_once_while_stats_lets_it_be_kept() -> None:
+    """The public page asks for a year's twelve months; each URL reaches stats once per its max-age."""
+    asked: list[str] = []
+
+    def stats(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        cache = "public, max-age=300" if request.url.params.get("period") != "2026-02" else "no-store"
+        return httpx.Response(200, json={"period": request.url.params["period"]}, headers={"Cache-Control": cache})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(stats)) as http:
+        services = Services(PortalSettings(stats_url="http://stats"), http)
+        for _ in range(3):
+            assert (await services.open_data("/v1/open/national", period="2026-01")).json() == {"period": "2026-01"}
+            await services.open_data("/v1/open/national", period="2026-02")
+    assert len([url for url in asked if "2026-01" in url]) == 1
+    assert len([url for url in asked if "2026-02" in url]) == 3  # no-store: asked every time

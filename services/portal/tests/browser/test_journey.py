@@ -409,6 +409,7 @@ def test_the_public_statistics_page_needs_no_sign_in_and_links_the_open_data(ui:
         expect(page.locator("h1")).to_have_text(translate(lang, "open.title"))
         expect(page.locator("#figures")).to_be_visible()
         expect(page.locator("#licence")).to_contain_text("CC BY 4.0")
+        expect(page.locator("#months-chart-redemptions tbody tr")).to_have_count(12)  # the year's trend
         ui.accessible(page)
         ui.shoot(page, f"{lang}-public-statistics")
     page.locator("#region_id").fill(world.region)

@@ -11,6 +11,7 @@ parse the services' own bodies (`kaiku_contracts.http`), so a page never reads a
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
@@ -50,6 +51,21 @@ class Download:
     filename: str | None
 
 
+OPEN_ANSWERS_KEPT = 2000
+"""At most this many open-data answers kept in memory (a few kilobytes each)."""
+
+
+def _max_age(cache_control: str) -> int:
+    """`public, max-age=300` -> 300; 0 when the answer may not be kept."""
+    directives = [part.strip().lower() for part in cache_control.split(",")]
+    if "no-store" in directives or "private" in directives:
+        return 0
+    for directive in directives:
+        if directive.startswith("max-age=") and directive[8:].isdigit():
+            return int(directive[8:])
+    return 0
+
+
 class Services:
     def __init__(self, settings: PortalSettings, http: httpx.AsyncClient) -> None:
         self.settings = settings
@@ -58,6 +74,9 @@ class Services:
         self.issuance = IssuanceClient(self)
         self.usage = UsageClient(self)
         self.stats = StatsClient(self)
+        # open data answers kept as long as stats lets any reader keep them (its Cache-Control), so the public
+        # page (a year's twelve months at once) and a newspaper linking it cost stats one answer per URL
+        self._open_answers: dict[str, tuple[float, httpx.Response]] = {}
 
     def token(self, person: Person) -> str:
         return issue_token(
@@ -120,8 +139,21 @@ class Services:
         return Rejection(response.status_code, SERVICE_UNAVAILABLE, f"{service} answered {response.status_code}")
 
     async def open_data(self, path: str, **params: Any) -> httpx.Response:
-        """Stats' open data (no token: what anyone may read), for the public statistics page and its feed."""
-        return await self.request(None, "stats", "GET", path, params=params)
+        """Stats' open data (no token: what anyone may read), for the public statistics page and its feed;
+        reused while stats' `max-age` lasts."""
+        key = path + "?" + "&".join(f"{name}={params[name]}" for name in sorted(params))
+        now = time.monotonic()
+        kept = self._open_answers.get(key)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        answer = await self.request(None, "stats", "GET", path, params=params)
+        seconds = _max_age(answer.headers.get("cache-control", ""))
+        if seconds > 0:
+            if len(self._open_answers) >= OPEN_ANSWERS_KEPT:  # periods x regions x formats: bounded
+                self._open_answers = {k: v for k, v in self._open_answers.items() if v[0] > now}
+            if len(self._open_answers) < OPEN_ANSWERS_KEPT:
+                self._open_answers[key] = (now + seconds, answer)
+        return answer
 
     async def get(self, person: Person, service: ServiceName, path: str, **params: Any) -> Any:
         return (await self.request(person, service, "GET", path, params=params)).json()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -9,12 +10,15 @@ from fastapi.responses import Response
 from kaiku_contracts.envelope import ID_PATTERN, PATTERN_MEANINGS
 from kaiku_contracts.http.common import is_entity_id
 
-from kaiku_portal.adapters.upstream import Rejection, segment
+from kaiku_portal.adapters.upstream import Rejection, Services, segment
+from kaiku_portal.domain.charts import Bar, bars
 from kaiku_portal.domain.formats import asked_period, current_year, valid_period
 from kaiku_portal.entrypoints.http.coordination import stats_context
 from kaiku_portal.entrypoints.http.web import CurrentServices, render
 
 router = APIRouter()
+TREND = ("redemptions", "cards_issued")
+"""The figures the public page draws month by month (seed 001 "Tilastot-sivu": the trend)."""
 
 
 def _open_path(region_id: str) -> str:
@@ -37,8 +41,10 @@ async def statistics(request: Request, services: CurrentServices, period: str = 
     period = asked
     figures: dict[str, Any] | None = None
     rejection: Rejection | None = None
+    months: list[tuple[str, list[Bar]]] = []
     try:
         figures = (await services.open_data(_open_path(region_id), period=period)).json()
+        months = await _monthly_trend(services, _open_path(region_id), period[:4])
     except Rejection as refused:
         rejection = refused
     return render(
@@ -50,8 +56,17 @@ async def statistics(request: Request, services: CurrentServices, period: str = 
         region_id=region_id,
         rejection=rejection,
         has_figures=figures is not None,
+        months=months,
+        year=period[:4],
         **stats_context(figures),
     )
+
+
+async def _monthly_trend(services: Services, path: str, year: str) -> list[tuple[str, list[Bar]]]:
+    """The year's months from the open data itself (each month's own URL, kept as stats allows)."""
+    answers = await asyncio.gather(*(services.open_data(path, period=f"{year}-{m:02d}") for m in range(1, 13)))
+    published = [(f"{year}-{m:02d}", answer.json()) for m, answer in enumerate(answers, start=1)]
+    return [(column, bars([(month, body.get(column)) for month, body in published])) for column in TREND]
 
 
 @router.get("/statistics/feed")
