@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from kaiku_contracts.cards import CardIssued, CardRevoked
 from kaiku_contracts.envelope import Event
 from kaiku_contracts.flags import FlagRaised
-from kaiku_contracts.http.stats import OpenFigures
+from kaiku_contracts.http.stats import OpenFigures, OpenRegions
 from kaiku_contracts.redemptions import (
     AgencyRedemptionSubmission,
     RedemptionAccepted,
@@ -39,7 +39,7 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     FlagRaised,
 )
 
-DOCUMENT_MODELS: tuple[type[BaseModel], ...] = (OpenFigures,)
+DOCUMENT_MODELS: tuple[type[BaseModel], ...] = (OpenFigures, OpenRegions)
 """Documents outsiders read over HTTP without the service's OpenAPI at hand: the open-data feed."""
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"

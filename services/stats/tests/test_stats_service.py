@@ -31,6 +31,7 @@ from kaiku_contracts.enums import (
 from kaiku_contracts.envelope import Event
 from kaiku_contracts.http.stats import (
     ANNUAL_REPORT_COLUMNS,
+    OPEN_COMPARED,
     AnnualReport,
     AnnualReportRow,
     RegionUses,
@@ -45,6 +46,7 @@ from openpyxl import load_workbook
 
 pytestmark = [pytest.mark.connected, pytest.mark.e2e]
 OPEN_FIGURES_SCHEMA = json.loads((SCHEMA_DIR / DOCUMENT_DIR / "OpenFigures.json").read_text())
+OPEN_REGIONS_SCHEMA = json.loads((SCHEMA_DIR / DOCUMENT_DIR / "OpenRegions.json").read_text())
 
 
 def holder(gender: Gender, birth_year: int, tongue: str = "fi") -> HolderProfile:
@@ -256,6 +258,21 @@ async def test_two_regions_over_http_and_both_streams_and_duplicates_change_noth
         assert cells[("holders_by_gender", "female")] == ""  # suppressed
         assert all(v in ("", "0") or int(v) >= 5 for (f, _), v in cells.items() if f.startswith("holders_by_"))
         assert (await http.get("/v1/open/national", params={"period": "2026-13"})).status_code == 422
+
+        # the open comparison of regions: each region's counts exactly as its own open answer has them
+        r = await http.get("/v1/open/regions", params={"period": p})
+        assert r.status_code == 200, r.text
+        assert r.headers["cache-control"].startswith("public, max-age=")
+        jsonschema.validate(r.json(), OPEN_REGIONS_SCHEMA)
+        compared = {row["region_id"]: row for row in r.json()["regions"]}
+        for region_id in (ra, rb):
+            own = (await http.get(f"/v1/open/regions/{region_id}", params={"period": p})).json()
+            assert compared[region_id] == {"region_id": region_id, **{k: own[k] for k in OPEN_COMPARED}}
+        assert compared[ra]["redemptions"] == 3
+        r = await http.get("/v1/open/regions", params={"period": p, "format": "csv"})
+        long_form = {(row["region_id"], row["figure"]): row["value"] for row in csv.DictReader(io.StringIO(r.text))}
+        assert long_form[(ra, "redemptions")] == "3"
+        assert not any(figure.startswith("holders_by_") for _, figure in long_form)
 
         # scopes: nobody reads another's figures
         for path, headers in [

@@ -79,6 +79,37 @@ class OpenFigures(BaseModel):
     attribution: str = Field(description="how to credit the source")
 
 
+class OpenRegionFigures(BaseModel):
+    """One region's main figures in the open comparison: the same counts its own open-data answer carries."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    region_id: str
+    cards_issued: int = Field(ge=0)
+    cards_active: int = Field(ge=0)
+    redemptions: int = Field(ge=0, description="uses at the region's venues; cancelled uses do not count")
+    distinct_cards_used: int = Field(ge=0)
+    usage_rate: float | None = Field(description="distinct_cards_used / cards_active; null when no card is active")
+
+
+class OpenRegions(BaseModel):
+    """`GET /v1/open/regions` as JSON: every region's main figures of a period side by side, for comparing
+    regions (seed 001 "Tilastot-sivu"), CC BY 4.0. Only counts each region's own open-data answer publishes
+    exactly (no holder breakdown), so the comparison reveals nothing the per-region answers do not."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    period: Period = Field(description="`YYYY` or `YYYY-MM` (Europe/Helsinki)")
+    regions: list[OpenRegionFigures] = Field(description="regions with any card or use, by region id")
+    licence: str = Field(description=f"`{OPEN_DATA_LICENCE}`")
+    licence_url: str = Field(description=f"`{OPEN_DATA_LICENCE_URL}`")
+    attribution: str = Field(description="how to credit the source")
+
+
+OPEN_COMPARED: tuple[str, ...] = tuple(name for name in OpenRegionFigures.model_fields if name != "region_id")
+"""The figures set side by side per region (the open comparison and the national dashboard)."""
+
+
 OPEN_DATA_CSV_COLUMNS: tuple[str, ...] = ("period", "scope", "region_id", "figure", "group", "value")
 """`format=csv`: the same figures in long form, one row per figure and group, `value` empty where a cell is
 suppressed; the last row is the licence. The columns never change, so a script keeps working as figures are

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import time
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from typing import Any
 
 import httpx
 from kaiku_contracts.calendar import HELSINKI, helsinki_today
+from kaiku_contracts.schemas import DOCUMENT_DIR, SCHEMA_DIR
 from kaiku_devkit.testing import unique
 from kaiku_issuance.domain.validity import card_valid_until
 from kaiku_portal.domain.formats import show_date
@@ -412,9 +414,19 @@ def test_the_public_statistics_page_needs_no_sign_in_and_links_the_open_data(ui:
         expect(page.locator("#months-chart-redemptions tbody tr")).to_have_count(12)  # the year's trend
         ui.accessible(page)
         ui.shoot(page, f"{lang}-public-statistics")
+    # the regions compared (the journey issued cards in the world's region), each linking its own figures
+    compared = page.locator(f"#regions a[href*='region_id={world.region}']")
+    expect(compared).to_have_count(1)
+    compared.click()
+    expect(page.locator("#figures-heading")).to_contain_text(world.region)
     page.locator("#region_id").fill(world.region)
     page.locator("form.inline-form button[type=submit]").click()
     expect(page.locator("#figures-heading")).to_contain_text(world.region)
+    side_by_side = httpx.get(f"{base}/statistics/feed", params={"scope": "regions"}, timeout=30).json()
+    assert world.region in {row["region_id"] for row in side_by_side["regions"]}
+    for name in ("OpenFigures", "OpenRegions"):  # the documented schemas, as committed in the repository
+        served = httpx.get(f"{base}/statistics/schema/{name}.json", timeout=30)
+        assert served.json() == json.loads((SCHEMA_DIR / DOCUMENT_DIR / f"{name}.json").read_text())
     feed = httpx.get(f"{base}/statistics/feed", params={"region_id": world.region, "format": "json"}, timeout=30)
     assert feed.status_code == 200
     assert feed.headers["cache-control"].startswith("public")

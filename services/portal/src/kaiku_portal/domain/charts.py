@@ -33,3 +33,10 @@ def bars(values: dict[str, Any] | list[tuple[str, Any]] | None) -> list[Bar]:
 def monthly(rows: Iterable[AnnualReportRow], column: str) -> list[Bar]:
     """One bar per month of the annual report (`YYYY-MM` rows; the year's total row is left out)."""
     return bars([(row.period, getattr(row, column)) for row in rows if len(row.period) == len("YYYY-MM")])
+
+
+def usage_rates(regions: Iterable[dict[str, Any]]) -> list[Bar]:
+    """Each region's usage rate as a percentage (the regions side by side: the national dashboard, the public page)."""
+    return bars(
+        [(row["name"], round(100 * row["usage_rate"], 1) if row["usage_rate"] is not None else None) for row in regions]
+    )

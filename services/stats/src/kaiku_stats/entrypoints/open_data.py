@@ -24,12 +24,13 @@ from kaiku_contracts.http.stats import (
     OPEN_DATA_LICENCE,
     OPEN_DATA_LICENCE_URL,
     OpenFigures,
+    OpenRegions,
 )
 from kaiku_runtime.service import CurrentUnitOfWork
 
 from kaiku_stats.domain.facts import NATIONAL
 from kaiku_stats.entrypoints.http import K, PeriodQuery, view
-from kaiku_stats.service.figures import published_figures
+from kaiku_stats.service.figures import published_figures, regions_side_by_side
 
 LICENCE = OPEN_DATA_LICENCE
 LICENCE_URL = OPEN_DATA_LICENCE_URL
@@ -44,8 +45,19 @@ CSV_COLUMNS = OPEN_DATA_CSV_COLUMNS
 def open_body(published: dict[str, Any]) -> dict[str, Any]:
     """The published figures with the licence; checked against the committed schema's model, so a figure
     added to the answers cannot reach the feed without the schema saying what it is."""
-    body = {**published, "licence": LICENCE, "licence_url": LICENCE_URL, "attribution": ATTRIBUTION}
+    body = _licensed(published)
     OpenFigures.model_validate(body)
+    return body
+
+
+def _licensed(body: dict[str, Any]) -> dict[str, Any]:
+    return {**body, "licence": LICENCE, "licence_url": LICENCE_URL, "attribution": ATTRIBUTION}
+
+
+def open_regions_body(period: str, regions: list[dict[str, Any]]) -> dict[str, Any]:
+    """The regions side by side with the licence, checked against the committed schema's model."""
+    body = _licensed({"period": period, "regions": regions})
+    OpenRegions.model_validate(body)
     return body
 
 
@@ -54,6 +66,24 @@ def to_csv(body: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    _figure_rows(writer, body)
+    context = (body["period"], body["scope"], body.get("region_id") or "")
+    writer.writerow((*context, "licence", "", f"{LICENCE} {LICENCE_URL}; {ATTRIBUTION}"))
+    return out.getvalue()
+
+
+def regions_to_csv(body: dict[str, Any]) -> str:
+    """The comparison in the same long form as every open CSV: one region's figures after another."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in body["regions"]:
+        _figure_rows(writer, {"period": body["period"], "scope": "region", **row})
+    writer.writerow((body["period"], "region", "", "licence", "", f"{LICENCE} {LICENCE_URL}; {ATTRIBUTION}"))
+    return out.getvalue()
+
+
+def _figure_rows(writer: Any, body: dict[str, Any]) -> None:
     context = (body["period"], body["scope"], body.get("region_id") or "")
     for figure, value in body.items():
         if figure in ("period", "scope", "region_id", "licence", "licence_url", "attribution"):
@@ -65,8 +95,6 @@ def to_csv(body: dict[str, Any]) -> str:
             writer.writerow((*context, figure, "", ""))
         else:
             writer.writerow((*context, figure, "", _scalar(value)))
-    writer.writerow((*context, "licence", "", f"{LICENCE} {LICENCE_URL}; {ATTRIBUTION}"))
-    return out.getvalue()
 
 
 def _scalar(value: Any) -> str:
@@ -99,10 +127,12 @@ async def _open_answer(
     result, holders = await published_figures(pool, region_id, period, k)
     where = {"scope": "national"} if region_id == NATIONAL else {"scope": "region", "region_id": region_id}
     body = open_body(view(result, holders, k=k, **where))
-    if fmt is OpenFormat.CSV:
-        content, media = to_csv(body), "text/csv; charset=utf-8"
-    else:
-        content, media = json_text(body), "application/json"
+    return _cached(request, to_csv(body) if fmt is OpenFormat.CSV else json_text(body), fmt)
+
+
+def _cached(request: Request, content: str, fmt: OpenFormat) -> Response:
+    """The answer with cache headers (a newspaper linking it costs one answer per max-age); 304 on a match."""
+    media = "text/csv; charset=utf-8" if fmt is OpenFormat.CSV else "application/json"
     tag = etag(content)
     headers = {
         "Cache-Control": f"public, max-age={CACHE_SECONDS}",
@@ -121,6 +151,16 @@ async def open_national(
 ) -> Response:
     """No token: the figures the national office publishes, holder breakdowns protected (docs/stats.md)."""
     return await _open_answer(request, uow.pool, NATIONAL, period, k, format)
+
+
+@router.get("/open/regions", tags=["open data"], summary="Open data (CC BY 4.0): every region side by side")
+async def open_regions(
+    request: Request, uow: CurrentUnitOfWork, period: PeriodQuery, format: OpenFormatQuery = OpenFormat.JSON
+) -> Response:
+    """No token: each region's cards issued and active, uses, cards used and usage rate, for comparing regions;
+    the same counts each region's own answer publishes, no holder breakdown (docs/stats.md)."""
+    body = open_regions_body(period, await regions_side_by_side(uow.pool, period))
+    return _cached(request, regions_to_csv(body) if format is OpenFormat.CSV else json_text(body), format)
 
 
 @router.get(

@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 from kaiku_contracts.calendar import helsinki_today
+from kaiku_contracts.http.stats import OPEN_COMPARED
 
 from kaiku_stats.adapters import figures as figure_rows
 from kaiku_stats.domain.figures import Figures
@@ -69,9 +70,9 @@ async def distributor_figures(
     return result, branches
 
 
-COMPARED = ("cards_issued", "cards_active", "redemptions", "distinct_cards_used", "usage_rate")
-"""What the national dashboard sets side by side per region: counts the national office publishes exactly
-(no holder breakdown, so nothing here needs protecting)."""
+COMPARED = OPEN_COMPARED
+"""What the national dashboard and the open comparison set side by side per region: counts the national
+office publishes exactly (no holder breakdown, so nothing here needs protecting)."""
 
 
 async def regions_side_by_side(pool: asyncpg.Pool, period: str) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from pygal.style import Style
 
 from kaiku_portal.adapters.upstream import Download, Rejection, Services
 from kaiku_portal.domain.accounts import Session
-from kaiku_portal.domain.charts import bars, monthly
+from kaiku_portal.domain.charts import bars, monthly, usage_rates
 from kaiku_portal.domain.formats import asked_period, current_year, show_number, valid_period
 from kaiku_portal.domain.report_sheets import local_csv, with_venue_names
 from kaiku_portal.entrypoints.access import checked_form, region_asked, role
@@ -431,10 +431,7 @@ async def _national_dashboard(services: Services, session: Session, period: str)
     for row in regions:
         row["name"] = names.get(row["region_id"], row["region_id"])
     regions.sort(key=lambda row: str(row["name"]))
-    rates = [
-        (row["name"], round(100 * row["usage_rate"], 1) if row["usage_rate"] is not None else None) for row in regions
-    ]
-    return {"months": months, "year": period[:4], "regions": regions, "rate_chart": bars(rates)}
+    return {"months": months, "year": period[:4], "regions": regions, "rate_chart": usage_rates(regions)}
 
 
 @router.get("/national/report")
