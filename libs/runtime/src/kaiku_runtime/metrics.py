@@ -31,6 +31,9 @@ HTTP_LATENCY = Histogram(
     ["method", "route", "code"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+HTTP_OVERLOAD_REFUSALS = Counter(
+    "kaiku_http_overload_refusals_total", "API requests refused with 503 because too many were in flight"
+)
 EVENTS_PUBLISHED = Counter("kaiku_events_published_total", "Events published from the outbox", ["topic"])
 OUTBOX_BACKLOG = Gauge("kaiku_outbox_backlog_events", "Outbox rows (events) waiting to be published")
 EVENTS_CONSUMED = Counter("kaiku_events_consumed_total", "Events applied by a consumer", ["consumer", "topic"])

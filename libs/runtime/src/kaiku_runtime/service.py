@@ -30,6 +30,7 @@ from kaiku_runtime.errors import install_error_handlers
 from kaiku_runtime.logging import configure_logging, get_logger
 from kaiku_runtime.metrics import KAFKA_UP, OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS, install_http_metrics
 from kaiku_runtime.outbox import OutboxRelay
+from kaiku_runtime.overload import ShedLoad
 from kaiku_runtime.settings import DEFAULT_SERVER_URL, ServiceSettings, database_name
 from kaiku_runtime.unit_of_work import UnitOfWork
 
@@ -102,6 +103,8 @@ class KaikuService:
         # inside the metrics middleware, so refusals are counted and carry a request id; before routing,
         # authentication and every log line of the request
         self.app.add_middleware(HttpEdge, uploads=self.uploads, identity_codes=identity_codes)
+        # outside the edge: a surplus request is refused before its body is read (docs/architecture.md "Overload")
+        self.app.add_middleware(ShedLoad, limit=lambda: self.settings.http_max_in_flight)
         install_http_metrics(self.app, name)
         self.app.add_middleware(RefuseUnsafeStart, name=f"kaiku-{name}", settings=lambda: self.settings)
         self.app.include_router(self._operations_router())

@@ -57,6 +57,9 @@ class ServiceSettings(BaseSettings):
     kafka_password: SecretStr = SecretStr("")
     # PEM file of the CA that signed the brokers' certificates (SSL / SASL_SSL); unset: the system's CAs
     kafka_ca_file: str = ""
+    # Requests one process works on at once (kaiku_runtime.overload): beyond it an API request is refused at
+    # once with 503 and `Retry-After`, instead of queueing until the client times out or its connection resets
+    http_max_in_flight: int = Field(default=128, ge=1)
 
     @model_validator(mode="after")
     def _development_defaults(self) -> Self:
