@@ -30,6 +30,7 @@ from kaiku_contracts.calendar import helsinki_today
 from kaiku_contracts.flags import FlagRaised, FlagRule
 from kaiku_contracts.stats import NationalStatsUpdated, RegionalStatsUpdated
 from kaiku_contracts.topics import ALL_TOPICS, EVENT_TYPE_HEADER, Topics
+from kaiku_runtime.leadership import one_at_a_time
 from kaiku_runtime.logging import get_logger
 from kaiku_runtime.topics import create_topics
 
@@ -44,6 +45,7 @@ from kaiku_stats.service.protection import protected_year
 from kaiku_stats.settings import StatsSettings
 
 log = get_logger(__name__)
+PUBLISHER_LOCK_ID = 0x6B61696B7573  # "kaikus": the snapshot publisher, one replica at a time
 MAX_MARKS = 50_000
 """Marks taken in one round; more wait for the next round."""
 PUBLISHED_TOPICS = tuple(
@@ -176,16 +178,21 @@ async def run_publisher(pool: asyncpg.Pool, producer: AIOKafkaProducer, settings
         next_round = max(next_round + interval, time.monotonic())
         await asyncio.sleep(next_round - time.monotonic())
         try:
-            today = helsinki_today()
-            if today != last_day:
-                await mark_current_periods(pool, today)
-                last_day = today
-            published = await publish_round(pool, producer, k, today)
-            if published:
-                log.info("snapshots_published", count=published)
-            flags = await publish_flags(pool, producer)
-            if flags:
-                log.info("flags_published", count=flags)
+            # two replicas of stats on one database: one publishes a round, the other skips it; when the
+            # publishing one dies its lock ends with its connection and the other takes the next round
+            async with one_at_a_time(pool, PUBLISHER_LOCK_ID) as publishing:
+                if not publishing:
+                    continue
+                today = helsinki_today()
+                if today != last_day:
+                    await mark_current_periods(pool, today)
+                    last_day = today
+                published = await publish_round(pool, producer, k, today)
+                if published:
+                    log.info("snapshots_published", count=published)
+                flags = await publish_flags(pool, producer)
+                if flags:
+                    log.info("flags_published", count=flags)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the marks stay; the next round tries again
