@@ -153,6 +153,7 @@ def test_the_form_asks_for_codes_of_the_range(first: str, count: str, wanted: li
         ("E0010", "0", SheetProblem("count", "card_sheets.error.count")),
         ("E0010", "ten", SheetProblem("count", "card_sheets.error.count")),
         ("E0010", "-5", SheetProblem("count", "card_sheets.error.count")),
+        ("E0010", "²", SheetProblem("count", "card_sheets.error.count")),
         ("E0490", "12", SheetProblem("count", "card_sheets.error.past_end", {"left": 11, "last": "E0500"})),
     ],
 )

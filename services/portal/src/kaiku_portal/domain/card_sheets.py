@@ -58,6 +58,7 @@ CARD_WORDS = {
 """The card's fixed texts: message keys, said in the language chosen for the cards."""
 
 _TYPED_CODE = re.compile(r"^([A-Z-]*)([0-9]{1,20})$")
+_WHOLE_NUMBER = re.compile(r"^[0-9]{1,9}$")  # ASCII digits only: `²` is a digit to str.isdigit, not to int
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,7 @@ def sheet_order(stock: CardStock, first: str, count: str) -> SheetOrder | SheetP
     if number is None:
         values: dict[str, str | int] = {"first": stock.code(stock.first), "last": stock.code(stock.last)}
         return SheetProblem("first", "card_sheets.error.first", values)
-    if not count.strip().isdigit() or int(count) < 1:
+    if _WHOLE_NUMBER.match(count.strip()) is None or int(count) < 1:
         return SheetProblem("count", "card_sheets.error.count")
     wanted = int(count)
     if wanted > MAX_CARDS:
