@@ -328,6 +328,21 @@ async def test_card_stock_refuses_codes_outside_the_printed_ranges(org: Any) -> 
     assert r.status_code == 422
     listed = (await org.http.get(ranges, headers=org.admin)).json()["ranges"]
     assert len(listed) == 1
+    # the region's distributors read the stock they print and hand out cards from, but never change it
+    r = await org.http.get(ranges, headers=org.headers)
+    assert r.status_code == 200
+    assert r.json()["ranges"] == listed
+    neighbour = unique("D")
+    r = await org.http.post(
+        f"{org.url}/v1/distributors",
+        json={"distributor_id": neighbour, "region_id": other, "name": "Naapuri"},
+        headers=org.national,
+    )
+    assert r.status_code == 201, r.text
+    elsewhere = auth("distributor", region=other, org=neighbour)
+    assert (await org.http.get(f"{org.url}/v1/regions/{other}/card-ranges", headers=elsewhere)).status_code == 200
+    assert (await org.http.get(ranges, headers=elsewhere)).status_code == 403
+    assert (await org.http.delete(f"{ranges}/{listed[0]['range_id']}", headers=org.headers)).status_code == 403
     r = await org.http.delete(f"{ranges}/{listed[0]['range_id']}", headers=org.admin)
     assert r.status_code == 204
     assert (await org.issue(org.card(f"{prefix}2500"))).status_code == 201

@@ -13,6 +13,13 @@ def manages_region(principal: Principal, region_id: str) -> bool:
     return principal.role is Role.NATIONAL or principal.is_region_admin_of(region_id)
 
 
+def sees_card_stock(principal: Principal, region_id: str) -> bool:
+    """Who may read a region's printed code ranges: those who manage it, and its distributors, who print and
+    hand out cards from that stock (the portal's printable card sheets, docs/portal/README.md)."""
+    its_distributor = principal.role is Role.DISTRIBUTOR and principal.region == region_id
+    return its_distributor or manages_region(principal, region_id)
+
+
 def is_distributor(principal: Principal, distributor_id: str) -> bool:
     return principal.role is Role.DISTRIBUTOR and principal.org == distributor_id
 

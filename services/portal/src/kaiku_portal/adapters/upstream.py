@@ -253,6 +253,11 @@ class IssuanceClient:
         answer = await self.services.get(person, "issuance", "/v1/regions")
         return _parsed(issuance.Regions, "issuance", answer).regions
 
+    async def card_ranges(self, person: Person, region_id: str) -> list[issuance.CodeRange]:
+        """The region's printed code ranges (the national office, the region's admin and its distributors)."""
+        answer = await self.services.get(person, "issuance", f"/v1/regions/{segment(region_id)}/card-ranges")
+        return _parsed(issuance.CodeRanges, "issuance", answer).ranges
+
     async def add_region(self, person: Person, body: issuance.RegionIn) -> None:
         await self.services.post(person, "issuance", "/v1/regions", _sent(body))
 

@@ -125,20 +125,20 @@ def as_pdf(form: FormLayout, say: Translate) -> bytes:
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 15)
-    pdf.multi_cell(0, 8, _latin(say(form.title)), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, latin(say(form.title)), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 9)
-    pdf.multi_cell(0, 4.5, _latin(say(form.note)), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 4.5, latin(say(form.note)), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     pdf.set_font("Helvetica", "", 10)
     for line in form.fields:
-        pdf.cell(45, 8, _latin(say(line)) + ":")
+        pdf.cell(45, 8, latin(say(line)) + ":")
         pdf.cell(0, 8, "", border="B", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     usable = pdf.w - pdf.l_margin - pdf.r_margin
     widths = [usable * w / sum(form.widths) for w in form.widths]
     pdf.set_font("Helvetica", "B", 9)
     for width, column in zip(widths, form.columns, strict=True):
-        pdf.cell(width, 7, _latin(say(column)), border=1, align="C")
+        pdf.cell(width, 7, latin(say(column)), border=1, align="C")
     pdf.ln()
     pdf.set_font("Helvetica", "", 9)
     for _ in range(form.blank_rows):
@@ -148,11 +148,11 @@ def as_pdf(form: FormLayout, say: Translate) -> bytes:
     if form.total_row:
         pdf.set_font("Helvetica", "B", 9)
         for index, width in enumerate(widths):
-            pdf.cell(width, 7.5, _latin(say("uses.total_row")) if index == 0 else "", border=1)
+            pdf.cell(width, 7.5, latin(say("uses.total_row")) if index == 0 else "", border=1)
         pdf.ln()
     return bytes(pdf.output())
 
 
-def _latin(text: str) -> str:
+def latin(text: str) -> str:
     """PDF's core fonts carry Latin-1 (ä, ö, å, § included); a dash or quote outside it becomes its ASCII kin."""
     return text.translate({0x2013: "-", 0x2014: "-", 0x2019: "'", 0x201C: '"', 0x201D: '"', 0x2026: "..."})

@@ -103,7 +103,8 @@ async def add_card_range(
 
 @router.get("/regions/{region_id}/card-ranges", response_model=schemas.CodeRanges, responses=errors())
 async def list_card_ranges(region_id: EntityId, principal: CurrentPrincipal, uow: CurrentUnitOfWork) -> Any:
-    if not access.manages_region(principal, region_id):
+    """The region's printed code ranges: the national office, the region's admins and its distributors."""
+    if not access.sees_card_stock(principal, region_id):
         raise principal.forbid("read this region's card stock")
     async with uow.pool.acquire() as conn:
         return {"ranges": [range_view(r) for r in await store.code_ranges(conn, region_id)]}

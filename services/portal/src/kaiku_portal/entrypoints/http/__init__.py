@@ -20,6 +20,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from kaiku_portal.adapters.oidc import STATE_COOKIE, STATE_SECONDS
 from kaiku_portal.entrypoints.access import NotAllowed, SignInRequired
 from kaiku_portal.entrypoints.http import (
+    card_sheets,
     coordination,
     distributor,
     forms,
@@ -60,7 +61,7 @@ def install_pages(app: FastAPI, portal_settings: PortalSettings) -> None:
         https_only=portal_settings.cookie_secure,
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (signin, distributor, venue, coordination, uses, forms, staff, public, own_stats):
+    for module in (signin, distributor, venue, coordination, uses, forms, card_sheets, staff, public, own_stats):
         app.include_router(module.router)
     app.middleware("http")(language_and_session)
     app.add_exception_handler(SignInRequired, to_sign_in)

@@ -81,6 +81,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("/cards", "nav.cards"),
         ("/cards/import", "nav.import"),
         ("/cards/stats", "nav.own_stats"),
+        ("/card-sheets", "nav.card_sheets"),
     ],
     Role.VENUE: [
         ("/box-office", "nav.box_office"),
@@ -93,12 +94,14 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("/region/stats", "nav.region_stats"),
         ("/region/uses", "nav.uses"),
         ("/flags", "nav.flags"),
+        ("/card-sheets", "nav.card_sheets"),
         ("/accounts", "nav.accounts"),
     ],
     Role.NATIONAL: [
         ("/national", "nav.national"),
         ("/region/uses", "nav.uses"),
         ("/flags", "nav.flags"),
+        ("/card-sheets", "nav.card_sheets"),
         ("/accounts", "nav.accounts"),
     ],
 }
