@@ -9,17 +9,25 @@ B's usage is down A is undisturbed and B's submissions wait, to be judged once w
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import subprocess
+import sys
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
 import pytest
+from kaiku_contracts.calendar import helsinki_today
+from kaiku_contracts.cards import CardIssued, HolderProfile
+from kaiku_contracts.enums import CardType
 from kaiku_contracts.topics import Topics
 from kaiku_devkit.devstack import ServiceProcess
 from kaiku_devkit.testing import ServiceRunner, auth, produce, read_topic, unique, wait_until
@@ -69,6 +77,7 @@ class Region:
         self.venue_headers = auth("venue", region=self.region, org=self.venue)
 
     async def set_up(self, agency: str, starts_at: datetime) -> None:
+        """The region in issuance with a distributor and a card, then its venue in usage."""
         r = await self.http.post(
             f"{self.issuance.url}/v1/regions", json={"region_id": self.region, "name": "Alue"}, headers=NATIONAL
         )
@@ -90,6 +99,10 @@ class Region:
             headers=auth("distributor", region=self.region, org=self.distributor),
         )
         assert r.status_code == 201, r.text
+        await self.set_up_venue(agency, starts_at)
+
+    async def set_up_venue(self, agency: str, starts_at: datetime) -> None:
+        """The region's venue selling through `agency`, with two performances."""
         r = await self.http.post(
             f"{self.usage.url}/v1/venues",
             json={
@@ -307,3 +320,85 @@ async def test_a_second_deployment_claiming_an_owned_region_refuses_to_start_nam
     assert "region_claim_refused" in text
     assert f"already owned by deployment {owner}" in text
     assert region in text
+
+
+async def test_a_region_moves_from_the_national_deployment_to_its_own_without_judging_a_use_twice(
+    service_runner: ServiceRunner, kafka_bootstrap: str
+) -> None:
+    """deploy/README.md "Regional deployments": stop, `kaiku move-region`, start."""
+    national_suffix, deployment = f"-{uuid.uuid4().hex[:8]}", f"moved-{uuid.uuid4().hex[:8]}"
+    national = service_runner.start("usage", KAIKU_CONSUMER_GROUP_SUFFIX=national_suffix)
+    starts_at = datetime.now(UTC) + timedelta(hours=3)
+    agency, key = unique("A"), f"agency-signing-key-{uuid.uuid4().hex}"
+    async with httpx.AsyncClient(timeout=30) as http:
+        r = await http.put(
+            f"{national.url}/v1/agencies/{agency}", json={"name": "Lippupalvelu", "signing_key": key}, headers=NATIONAL
+        )
+        assert r.status_code == 200, r.text
+        moving, staying = Region(http, national, national), Region(http, national, national)
+        for region in (moving, staying):
+            await region.set_up_venue(agency, starts_at)
+        card = unique("E")
+        issued = CardIssued(
+            card_code=card,
+            card_type=CardType.PERSONAL,
+            region_id=staying.region,
+            distributor_id=unique("D"),
+            issued_on=helsinki_today(),
+            valid_until=helsinki_today() + timedelta(days=365),
+            holder=HolderProfile.model_validate(HOLDER),
+        )
+        await produce(kafka_bootstrap, Topics.CARDS, [(card.encode(), issued.to_json_bytes())])
+        await wait_until(lambda: moving.knows_cards(card), timeout=60)
+
+        async def submit(*submitted: dict[str, Any]) -> None:
+            values = [(use["card_code"].encode(), _submission(use, agency).encode()) for use in submitted]
+            await produce(kafka_bootstrap, Topics.AGENCY_REDEMPTIONS, values, signer=lambda v: sign(key, v))
+
+        before = moving.use(card, 1)
+        await submit(before)
+        await _outcomes(kafka_bootstrap, agency, {before["redemption_id"]: None})
+
+        # 1. stop; what the agency sells meanwhile waits on the topic
+        service_runner.stop(national)
+        waiting, elsewhere = moving.use(card, 2), staying.use(card, 1)
+        await submit(waiting, elsewhere)
+        # 2. move the region's rows
+        target = service_runner.databases.new(None, migrate=False)
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [
+                str(Path(sys.executable).parent / "kaiku"),
+                "move-region",
+                "usage",
+                f"--regions={moving.region}",
+                f"--to-deployment={deployment}",
+                f"--from-database={national.database_url}",
+                f"--to-database={target}",
+            ],
+            env={**os.environ, "KAIKU_KAFKA_BOOTSTRAP": kafka_bootstrap},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "venues 1" in done.stdout
+        assert "redemptions 1" in done.stdout
+        # 3. start both
+        scoped = {"KAIKU_DEPLOYMENT": deployment, "KAIKU_REGIONS": moving.region}
+        national_again, regional = start_side_by_side(
+            service_runner,
+            ("usage", {"database_url": national.database_url or "", "KAIKU_CONSUMER_GROUP_SUFFIX": national_suffix}),
+            ("usage", {"database_url": target, **scoped}),
+        )
+        ids = [u["redemption_id"] for u in (before, waiting, elsewhere)]
+        answered = await _outcomes(kafka_bootstrap, agency, dict.fromkeys(ids))
+        assert sorted(answered.values()) == [1, 1, 1], "each submission answered once, the first not again"
+        assert await recorded(regional, ids) == {before["redemption_id"], waiting["redemption_id"]}
+        assert await recorded(national_again, ids) == {elsewhere["redemption_id"]}
+        # the new owner judges with the region's history: the card was used at this performance already
+        moving.usage = regional
+        r = await moving.redeem(moving.use(card, 1))
+        assert r.status_code == 409, r.text
+        assert r.json()["reason"] == "already_redeemed"

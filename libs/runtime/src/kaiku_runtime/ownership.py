@@ -117,8 +117,11 @@ class RegionRegistry:
         except ValidationError:
             log.warning("registry_record_ignored", key=key)
 
-    async def start(self, producer: AIOKafkaProducer) -> None:
-        """Read the registry to its end, refuse a conflicting claim, announce this one, then follow."""
+    async def start(self, producer: AIOKafkaProducer, *, add_to_own_claim: bool = False) -> None:
+        """Read the registry to its end, refuse a conflicting claim, announce this one, then follow.
+
+        `add_to_own_claim`: the configured regions join the regions this deployment already claims (a
+        hand-over into a running regional deployment); otherwise the claim is exactly the configuration."""
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap,
             client_id=f"kaiku-{self.service}-registry",
@@ -146,6 +149,9 @@ class RegionRegistry:
             while await consumer.position(tp) < end:
                 for records in (await consumer.getmany(tp, timeout_ms=200)).values():
                     self._apply_all(records)
+        earlier = self._claims.get(self.me.deployment)
+        if add_to_own_claim and earlier is not None and earlier.regions and self.me.regions is not None:
+            self.me = Claim(self.me.deployment, self.me.regions | earlier.regions)
         conflict = self.ownership.conflict(self.me)
         if conflict is not None:
             await self.stop()
