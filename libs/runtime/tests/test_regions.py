@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
-from kaiku_runtime.ownership import RegionRegistry, venue_announcement
+from aiokafka import AIOKafkaProducer
+from kaiku_runtime.ownership import RETRY_S, RegionRegistry, venue_announcement
 from kaiku_runtime.regions import (
     NATIONAL_DEPLOYMENT,
     Claim,
@@ -108,3 +111,20 @@ def test_the_registry_reads_claims_venues_and_tombstones_last_value_wins() -> No
     registry.apply("deployment:pirkanmaa", None)  # released
     assert registry.judges("R2")
     assert registry.describe()["other_deployments"] == {}
+
+
+async def test_the_registry_waits_for_kafka_instead_of_failing_the_start() -> None:
+    """A service started while Kafka does not answer starts once it does (like its producer), not never."""
+    from kaiku_devkit.infra import free_port
+
+    settings = ServiceSettings(kafka_bootstrap=f"127.0.0.1:{free_port()}", deployment="pirkanmaa", regions="R2")
+    registry = RegionRegistry(settings, "usage")
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap)  # never reached: nothing to announce
+    starting = asyncio.create_task(registry.start(producer))
+    await asyncio.sleep(3 * RETRY_S)
+    assert not starting.done()  # still trying, no exception
+    assert not registry.available
+    starting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await starting
+    await registry.stop()

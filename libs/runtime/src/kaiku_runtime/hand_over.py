@@ -11,6 +11,7 @@ that commit are the rows deleted from the old owner's database, in one transacti
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,13 +48,18 @@ def plan_of(service: str) -> HandOverPlan:
     return plan
 
 
+CLAIM_TIMEOUT_S = 60.0
+
+
 async def claim_for(settings: ServiceSettings, service: str) -> None:
-    """Announce the new owner's claim on the registry (refused, naming the owner, when a third one has it)."""
+    """Announce the new owner's claim on the registry (refused, naming the owner, when a third one has it);
+    TimeoutError when Kafka does not answer within CLAIM_TIMEOUT_S."""
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, **settings.kafka_client_options())
-    await producer.start()
     registry = RegionRegistry(settings, service)
     try:
-        await registry.start(producer, add_to_own_claim=True)
+        async with asyncio.timeout(CLAIM_TIMEOUT_S):
+            await producer.start()
+            await registry.start(producer, add_to_own_claim=True)
     finally:
         await registry.stop()
         await producer.stop()

@@ -26,7 +26,8 @@ from kaiku_runtime.settings import ServiceSettings
 log = get_logger(__name__)
 TOPIC = Topics.DEPLOYMENTS
 READ_TIMEOUT_S = 30.0
-"""At start-up the registry must be read to its end within this time, or the service does not start."""
+"""At start-up the registry must be read to its end within this time, or it is read again from the start."""
+RETRY_S = 2.0
 
 
 class DeploymentClaimed(Event):
@@ -118,37 +119,26 @@ class RegionRegistry:
             log.warning("registry_record_ignored", key=key)
 
     async def start(self, producer: AIOKafkaProducer, *, add_to_own_claim: bool = False) -> None:
-        """Read the registry to its end, refuse a conflicting claim, announce this one, then follow.
+        """Read the registry to its end, refuse a conflicting claim, announce this one, then follow. While
+        Kafka does not answer it tries again (as the producer does), so a service started during an outage
+        starts once Kafka is back.
 
         `add_to_own_claim`: the configured regions join the regions this deployment already claims (a
         hand-over into a running regional deployment); otherwise the claim is exactly the configuration."""
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.kafka_bootstrap,
-            client_id=f"kaiku-{self.service}-registry",
-            enable_auto_commit=False,
-            fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
-            **self.settings.kafka_client_options(),
-        )
-        await consumer.start()
-        self._consumer = consumer
-        tp = TopicPartition(TOPIC, 0)
-        partitions = consumer.partitions_for_topic(TOPIC)
-        if not partitions:
-            await consumer._client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(TOPIC)
-        if not partitions:
-            await self.stop()
-            if not self.me.is_national:
-                raise RegionClaimError(f"topic {TOPIC} is missing: create the topics (`kaiku topics`) first")
-            log.warning("region_registry_missing", topic=TOPIC)
+        while True:
+            try:
+                tp = await self._read_to_end()
+                break
+            except RegionClaimError:
+                raise
+            except Exception as exc:
+                await self.stop()
+                self._claims.clear()
+                self._venues.clear()
+                log.warning("region_registry_unavailable_retrying", error=type(exc).__name__)
+                await asyncio.sleep(RETRY_S)
+        if tp is None:
             return
-        consumer.assign([tp])
-        await consumer.seek_to_beginning(tp)
-        end = (await consumer.end_offsets([tp]))[tp]
-        async with asyncio.timeout(READ_TIMEOUT_S):
-            while await consumer.position(tp) < end:
-                for records in (await consumer.getmany(tp, timeout_ms=200)).values():
-                    self._apply_all(records)
         earlier = self._claims.get(self.me.deployment)
         if add_to_own_claim and earlier is not None and earlier.regions and self.me.regions is not None:
             self.me = Claim(self.me.deployment, self.me.regions | earlier.regions)
@@ -162,12 +152,49 @@ class RegionRegistry:
             regions=None if self.me.regions is None else sorted(self.me.regions),
             service=self.service,
         )
-        await producer.send_and_wait(
-            TOPIC, key=claim_key(self.me.deployment).encode(), value=announcement.to_json_bytes()
-        )
+        while True:
+            try:
+                await producer.send_and_wait(
+                    TOPIC, key=claim_key(self.me.deployment).encode(), value=announcement.to_json_bytes()
+                )
+                break
+            except Exception as exc:
+                log.warning("region_claim_not_announced_retrying", error=type(exc).__name__)
+                await asyncio.sleep(RETRY_S)
         self.available = True
         log.info("region_claim_announced", deployment=self.me.deployment, claim=self.me.describe())
         self._task = asyncio.create_task(self._follow(tp), name=f"{self.service}-registry")
+
+    async def _read_to_end(self) -> TopicPartition | None:
+        """Every record up to the registry's current end; None: no registry (a national deployment goes on)."""
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.settings.kafka_bootstrap,
+            client_id=f"kaiku-{self.service}-registry",
+            enable_auto_commit=False,
+            fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
+            **self.settings.kafka_client_options(),
+        )
+        self._consumer = consumer
+        await consumer.start()
+        tp = TopicPartition(TOPIC, 0)
+        partitions = consumer.partitions_for_topic(TOPIC)
+        if not partitions:
+            await consumer._client.force_metadata_update()
+            partitions = consumer.partitions_for_topic(TOPIC)
+        if not partitions:
+            await self.stop()
+            if not self.me.is_national:
+                raise RegionClaimError(f"topic {TOPIC} is missing: create the topics (`kaiku topics`) first")
+            log.warning("region_registry_missing", topic=TOPIC)
+            return None
+        consumer.assign([tp])
+        await consumer.seek_to_beginning(tp)
+        async with asyncio.timeout(READ_TIMEOUT_S):
+            end = (await consumer.end_offsets([tp]))[tp]
+            while await consumer.position(tp) < end:
+                for records in (await consumer.getmany(tp, timeout_ms=200)).values():
+                    self._apply_all(records)
+        return tp
 
     def _apply_all(self, records: list[ConsumerRecord[Any, Any]]) -> None:
         for record in records:
