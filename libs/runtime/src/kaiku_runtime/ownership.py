@@ -15,10 +15,12 @@ from typing import Any, Literal
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord, TopicPartition
+from kaiku_contracts.enums import RejectionReason
 from kaiku_contracts.envelope import EntityId, Event
 from kaiku_contracts.topics import Topics
 from pydantic import ValidationError
 
+from kaiku_runtime.errors import ApiError
 from kaiku_runtime.logging import get_logger
 from kaiku_runtime.regions import Claim, Ownership, claim_from_settings
 from kaiku_runtime.settings import ServiceSettings
@@ -50,6 +52,13 @@ class VenueAnnounced(Event):
 
 class RegionClaimError(RuntimeError):
     """Another deployment owns a region this one claims: it must not start (the message names it)."""
+
+
+def refuse_other_region(registry: RegionRegistry | None, region_id: str) -> None:
+    """403 `forbidden` naming the deployment that serves `region_id`, when this one does not (no registry:
+    a service that serves every region)."""
+    if registry is not None and not registry.judges(region_id):
+        raise ApiError(RejectionReason.FORBIDDEN, registry.ownership.refusal(registry.me, region_id))
 
 
 def claim_key(deployment: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from kaiku_contracts.enums import RejectionReason
 from kaiku_runtime.auth import CurrentPrincipal, Principal, Role, org_in_token_region
 from kaiku_runtime.errors import ApiError
-from kaiku_runtime.ownership import RegionRegistry
+from kaiku_runtime.ownership import RegionRegistry, refuse_other_region
 from kaiku_runtime.service import CurrentService, CurrentUnitOfWork
 from kaiku_runtime.unit_of_work import UnitOfWork
 
@@ -25,15 +25,13 @@ async def venue_in_its_region(principal: CurrentPrincipal, uow: CurrentUnitOfWor
 async def region_served_here(principal: CurrentPrincipal, service: CurrentService) -> None:
     """A token of a region this deployment does not serve is sent to the deployment that does
     (docs/architecture.md "Regional deployments"); unscoped and alone, every region is served here."""
-    registry = service.regions
-    if registry is not None and principal.region and not registry.judges(principal.region):
-        raise ApiError(RejectionReason.FORBIDDEN, registry.ownership.refusal(registry.me, principal.region))
+    if principal.region:
+        refuse_other_region(service.regions, principal.region)
 
 
 def region_here(registry: RegionRegistry | None, region_id: str) -> None:
     """A venue may be added only in a region this deployment serves."""
-    if registry is not None and not registry.judges(region_id):
-        raise ApiError(RejectionReason.FORBIDDEN, registry.ownership.refusal(registry.me, region_id))
+    refuse_other_region(registry, region_id)
 
 
 async def venue_served_here(registry: RegionRegistry | None, uow: UnitOfWork, venue_id: str) -> None:
