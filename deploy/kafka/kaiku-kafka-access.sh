@@ -6,6 +6,8 @@
 #   kaiku-kafka-access.sh services                    SCRAM users and ACLs of the services and the Kafka UI
 #   kaiku-kafka-access.sh agency AGENCY_ID PASSWORD   a ticket agency: writes agency submissions, reads outcomes
 #   kaiku-kafka-access.sh national NAME PASSWORD      a national-office reader of the aggregate streams
+#   kaiku-kafka-access.sh regional DEPLOYMENT         SCRAM users and ACLs of a regional deployment's issuance
+#                                                     and usage (deploy/README.md "Regional deployments")
 #   kaiku-kafka-access.sh revoke USER                 remove a user's ACLs and SCRAM credentials
 #   kaiku-kafka-access.sh list                        every ACL on the cluster
 #
@@ -16,6 +18,7 @@
 #   REPLICATION_FACTOR   replicas per partition for new topics (default 1; 3 on a production cluster)
 #   KAIKU_ISSUANCE_KAFKA_PASSWORD, KAIKU_USAGE_KAFKA_PASSWORD, KAIKU_STATS_KAFKA_PASSWORD,
 #   KAIKU_UI_KAFKA_PASSWORD  the service users' passwords (for `services`)
+#   KAIKU_REGIONAL_ISSUANCE_KAFKA_PASSWORD, KAIKU_REGIONAL_USAGE_KAFKA_PASSWORD  a regional deployment's (`regional`)
 #   DRY_RUN=1            print the commands instead of running them (passwords masked)
 set -euo pipefail
 
@@ -38,6 +41,7 @@ TOPICS=(
   "kaiku.stats.national.v1 1 cleanup.policy=compact,min.cleanable.dirty.ratio=0.1"
   "kaiku.flags.v1 4 cleanup.policy=delete,retention.ms=$((365 * DAY_MS))"
   "kaiku.dead-letter.v1 1 cleanup.policy=delete,retention.ms=$((90 * DAY_MS))"
+  "kaiku.deployments.v1 1 cleanup.policy=compact,min.cleanable.dirty.ratio=0.1"
 )
 
 # User names may only hold what an id may (kaiku_contracts EntityId): they become ACL principals and group names.
@@ -113,8 +117,30 @@ cmd_topics() {
 # What each service does on Kafka (services/*/app.py; a test compares it with the services' own subscribers
 # and publishers). Consumer groups are `kaiku-<service>.<consumer>`: READ on that prefix. Write and Read
 # imply Describe. No service may create, delete or reconfigure topics.
+# Issuance and usage read the ownership registry to its end at start-up and announce their claim (and usage its
+# venues) on it: docs/architecture.md "Regional deployments". They read it without a consumer group.
+registry_acls() { # USER
+  allow "$1" Read topic kaiku.deployments.v1
+  allow "$1" Write topic kaiku.deployments.v1
+}
+
+issuance_acls() { # USER
+  allow "$1" Write topic kaiku.cards.v1
+  registry_acls "$1"
+}
+
+usage_acls() { # USER: the national topics it reads, its own uses and outcomes it writes; groups USER.*
+  allow "$1" Read topic kaiku.cards.v1
+  allow "$1" Read topic kaiku.agency-redemptions.v1
+  allow "$1" Write topic kaiku.redemptions.v1
+  allow "$1" Write topic kaiku.redemption-outcomes.v1
+  allow "$1" Write topic kaiku.dead-letter.v1
+  allow "$1" Read group "$1." prefixed
+  registry_acls "$1"
+}
+
 service_acls() {
-  allow kaiku-issuance Write topic kaiku.cards.v1
+  issuance_acls kaiku-issuance
 
   allow kaiku-usage Read topic kaiku.cards.v1
   allow kaiku-usage Read topic kaiku.agency-redemptions.v1
@@ -122,6 +148,7 @@ service_acls() {
   allow kaiku-usage Write topic kaiku.redemption-outcomes.v1
   allow kaiku-usage Write topic kaiku.dead-letter.v1
   allow kaiku-usage Read group kaiku-usage. prefixed
+  registry_acls kaiku-usage
 
   allow kaiku-stats Read topic kaiku.cards.v1
   allow kaiku-stats Read topic kaiku.redemptions.v1
@@ -172,6 +199,19 @@ cmd_agency() { # AGENCY_ID PASSWORD
   echo "agency $1: Kafka user agency-$1, consumer group agency-$1 (exactly)" >&2
 }
 
+cmd_regional() { # DEPLOYMENT: users kaiku-issuance-DEPLOYMENT and kaiku-usage-DEPLOYMENT (its KAIKU_DEPLOYMENT)
+  [[ $# -eq 1 ]] || die "usage: regional DEPLOYMENT"
+  check_name "$1"
+  [[ "$1" != national ]] || die "the national deployment's users are made by \`services\`"
+  [[ -n "${KAIKU_REGIONAL_ISSUANCE_KAFKA_PASSWORD:-}" ]] || die "set KAIKU_REGIONAL_ISSUANCE_KAFKA_PASSWORD"
+  [[ -n "${KAIKU_REGIONAL_USAGE_KAFKA_PASSWORD:-}" ]] || die "set KAIKU_REGIONAL_USAGE_KAFKA_PASSWORD"
+  scram_user "kaiku-issuance-$1" "$KAIKU_REGIONAL_ISSUANCE_KAFKA_PASSWORD"
+  scram_user "kaiku-usage-$1" "$KAIKU_REGIONAL_USAGE_KAFKA_PASSWORD"
+  issuance_acls "kaiku-issuance-$1"
+  usage_acls "kaiku-usage-$1"
+  echo "regional deployment $1: Kafka users kaiku-issuance-$1 and kaiku-usage-$1, groups kaiku-usage-$1.*" >&2
+}
+
 cmd_national() { # NAME PASSWORD
   [[ $# -eq 2 ]] || die "usage: national NAME PASSWORD"
   check_name "$1"
@@ -198,7 +238,8 @@ case "${1:-}" in
   services) cmd_services ;;
   agency) shift; cmd_agency "$@" ;;
   national) shift; cmd_national "$@" ;;
+  regional) shift; cmd_regional "$@" ;;
   revoke) shift; cmd_revoke "$@" ;;
   list) run "$KAFKA_BIN/kafka-acls.sh" "${admin_args[@]}" --list ;;
-  *) sed -n '2,22p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,25p' "$0" >&2; exit 2 ;;
 esac

@@ -3,7 +3,9 @@
 # (docs/architecture.md "one database per service": no service can even connect to another's database).
 set -euo pipefail
 
-for service in issuance usage stats portal; do
+# KAIKU_DB_SERVICES: a regional deployment's own PostgreSQL holds issuance and usage only (compose.regional.yaml)
+read -ra services <<<"${KAIKU_DB_SERVICES:-issuance usage stats portal}"
+for service in "${services[@]}"; do
   var="KAIKU_${service^^}_DB_PASSWORD"
   password=${!var:?set $var in deploy/.env}
   psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \

@@ -158,3 +158,29 @@ def test_a_missing_alert_address_stops_compose_with_a_message_naming_it(tmp_path
     done = compose("config", "--quiet", env_file=env)
     assert done.returncode != 0
     assert "KAIKU_ALERT_EMAIL_TO" in done.stderr
+
+
+def test_a_regional_deployment_beside_the_national_stack_has_its_own_database_and_kafka_users():
+    """deploy/compose.regional.yaml (deploy/README.md "Regional deployments") over the national stack."""
+    regional = ["-f", str(DEPLOY / "compose.regional.yaml")]
+    done = subprocess.run(
+        [*COMPOSE, *regional, "--env-file", str(filled_example_env()), "config", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=DEPLOY,
+    )
+    assert done.returncode == 0, done.stderr
+    services = json.loads(done.stdout)["services"]
+    env = dict(line.split("=", 1) for line in filled_example_env().read_text().splitlines() if "=" in line)
+    deployment = env["KAIKU_REGIONAL_DEPLOYMENT"]
+    for service in ("issuance", "usage"):
+        national, mine = services[service]["environment"], services[f"{service}-regional"]["environment"]
+        assert "KAIKU_REGIONS" not in national  # the national deployment stays unscoped
+        assert mine["KAIKU_DEPLOYMENT"] == deployment
+        assert mine["KAIKU_REGIONS"] == env["KAIKU_REGIONAL_REGIONS"]
+        assert mine["KAIKU_KAFKA_USERNAME"] == f"kaiku-{service}-{deployment}"
+        assert "@postgres-regional:5432/" in mine["KAIKU_DATABASE_URL"]
+        assert mine["KAIKU_KAFKA_BOOTSTRAP"] == national["KAIKU_KAFKA_BOOTSTRAP"]  # the one national Kafka
+    assert services["postgres-regional"]["environment"]["KAIKU_DB_SERVICES"] == "issuance usage"
+    assert "regional" in " ".join(services["kafka-setup-regional"]["entrypoint"])

@@ -118,3 +118,23 @@ def test_everything_renders_together_with_the_namespace():
     docs = render(K8S)
     assert by_kind(docs, "Namespace")[0]["metadata"]["name"] == "kaiku"
     assert len(by_kind(docs, "Deployment")) == len(SERVICES)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_regional_deployment_is_issuance_and_usage_scoped_in_a_namespace_of_its_own(version: str):
+    """deploy/k8s/regional (deploy/README.md "Regional deployments"): its own namespace, Kafka users, regions."""
+    regional = K8S / "regional"
+    docs = render(regional) + list(yaml.safe_load_all((regional / "secret.example.yaml").read_text()))
+    for doc in docs:
+        kubernetes_validate.validate(doc, version, strict=True)
+    (namespace,) = by_kind(docs, "Namespace")
+    assert namespace["metadata"]["name"] != "kaiku"
+    assert {d["metadata"].get("namespace") for d in docs if d["kind"] != "Namespace"} == {namespace["metadata"]["name"]}
+    assert sorted(d["metadata"]["name"] for d in by_kind(docs, "Deployment")) == ["kaiku-issuance", "kaiku-usage"]
+    for config in by_kind(docs, "ConfigMap"):
+        service = config["metadata"]["name"].removeprefix("kaiku-")
+        deployment = config["data"]["KAIKU_DEPLOYMENT"]
+        assert config["data"]["KAIKU_REGIONS"]
+        assert config["data"]["KAIKU_KAFKA_USERNAME"] == f"kaiku-{service}-{deployment}"
+    for secret in by_kind(docs, "Secret"):
+        assert "pirkanmaa" in secret["stringData"]["KAIKU_DATABASE_URL"]  # the region's own database

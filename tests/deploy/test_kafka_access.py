@@ -134,6 +134,8 @@ def service_needs(service: str) -> set[Grant]:
     needs |= {(user, "Write", "topic", publisher.topic, "literal") for publisher in app.broker.publishers}
     if app.consumers:
         needs.add((user, "Write", "topic", Topics.DEAD_LETTER, "literal"))
+    if app.regions is not None:  # the ownership registry, read without a group (docs/architecture.md)
+        needs |= {(user, op, "topic", Topics.DEPLOYMENTS, "literal") for op in ("Read", "Write")}
     return needs
 
 
@@ -141,6 +143,21 @@ def service_needs(service: str) -> set[Grant]:
 def test_each_service_has_exactly_what_its_code_reads_and_writes(service: str):
     given = {g for g in grants(commands("services", **PASSWORDS)) if g[0] == f"kaiku-{service}"}
     assert given == service_needs(service)
+
+
+def test_a_regional_deployment_has_its_own_users_with_what_issuance_and_usage_need_and_its_own_groups():
+    passwords = {f"KAIKU_REGIONAL_{s}_KAFKA_PASSWORD": f"{s.lower()}-0123456789abcdef" for s in ("ISSUANCE", "USAGE")}
+    argv_list = commands("regional", "pirkanmaa", **passwords)
+    users = {option(a, "--entity-name") for a in argv_list if a[0].endswith("kafka-configs.sh")}
+    assert users == {"kaiku-issuance-pirkanmaa", "kaiku-usage-pirkanmaa"}
+    given = grants(argv_list)
+    for service in ("issuance", "usage"):
+        national = {g[1:] for g in service_needs(service) if g[3] != f"kaiku-{service}."}
+        mine = {g[1:] for g in given if g[0] == f"kaiku-{service}-pirkanmaa"}
+        assert mine - {("Read", "group", f"kaiku-{service}-pirkanmaa.", "prefixed")} == national
+    # its consumer groups are its own: the national usage's prefix is not among them
+    assert ("kaiku-usage-pirkanmaa", "Read", "group", "kaiku-usage-pirkanmaa.", "prefixed") in given
+    assert not {g for g in given if g[3] == "kaiku-usage."}
 
 
 def test_service_users_are_created_and_the_ui_only_reads():

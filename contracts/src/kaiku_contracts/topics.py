@@ -22,6 +22,8 @@ class Topics:
     STATS_NATIONAL = "kaiku.stats.national.v1"
     FLAGS = "kaiku.flags.v1"
     DEAD_LETTER = "kaiku.dead-letter.v1"
+    DEPLOYMENTS = "kaiku.deployments.v1"
+    """Which deployment owns which region, and each venue's region (docs/architecture.md "Regional deployments")."""
 
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
@@ -33,6 +35,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(Topics.STATS_NATIONAL, 1, "{period}", compacted=True),
     TopicSpec(Topics.FLAGS, 4, "region id"),
     TopicSpec(Topics.DEAD_LETTER, 1, "original key"),
+    TopicSpec(Topics.DEPLOYMENTS, 1, "deployment:{name} or venue:{venue_id}", compacted=True),
 )
 
 EVENT_TYPE_HEADER = "event_type"

@@ -21,6 +21,7 @@ from kaiku_devkit.testing import auth
 from kaiku_runtime.consumer import MAX_MESSAGE_BYTES
 from pydantic import TypeAdapter, ValidationError
 
+from faultkit.stack import service_of
 from faultkit.traffic import ACCEPTED, Ledger
 
 COMPARED = (
@@ -232,9 +233,33 @@ def compare(where: str, expected: dict[str, Any], actual: dict[str, Any]) -> lis
 # -- the checks ---------------------------------------------------------------------------------
 class Reconciler:
     def __init__(self, stack_urls: dict[str, str], database_urls: dict[str, str], bootstrap: str) -> None:
+        """`database_urls` (and `stack_urls`) by process: `usage`, and `usage-regional` where a regional
+        deployment runs beside the national one; each check covers every deployment's database."""
         self.urls = stack_urls
         self.database_urls = database_urls
         self.bootstrap = bootstrap
+
+    def instances(self, service: str) -> list[str]:
+        """The processes of `service`: the national one and any regional deployment's."""
+        return [name for name in self.database_urls if service_of(name) == service]
+
+    async def _rows_of(self, name: str, sql: str) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(self.database_urls[name])
+        try:
+            return list(await conn.fetch(sql))
+        finally:
+            await conn.close()
+
+    async def _rows(self, service: str, sql: str) -> list[dict[str, Any]]:
+        """`sql` over every deployment's database of `service`, each row with the process it came from."""
+        out: list[dict[str, Any]] = []
+        for name in self.instances(service):
+            conn = await asyncpg.connect(self.database_urls[name])
+            try:
+                out += [{**dict(r), "_instance": name} for r in await conn.fetch(sql)]
+            finally:
+                await conn.close()
+        return out
 
     async def collect_agency_outcomes(self, ledger: Ledger, report: Report) -> None:
         """Wait (bounded) until every agency submission is answered; all answers of one use must agree."""
@@ -318,21 +343,11 @@ class Reconciler:
         A service that publishes after (or instead of) its commit loses the events of a crash in between."""
 
         async def check() -> list[str]:
-            conn = await asyncpg.connect(self.database_urls["issuance"])
-            try:
-                cards = {
-                    r["card_code"]: r["revoked_on"] for r in await conn.fetch("SELECT card_code, revoked_on FROM cards")
-                }
-            finally:
-                await conn.close()
-            conn = await asyncpg.connect(self.database_urls["usage"])
-            try:
-                uses = {
-                    r["redemption_id"]: r["cancelled_at"]
-                    for r in await conn.fetch("SELECT redemption_id, cancelled_at FROM redemptions")
-                }
-            finally:
-                await conn.close()
+            cards = {r["card_code"]: r["revoked_on"] for r in await self._rows("issuance", _CARDS_SQL)}
+            rows = await self._rows("usage", "SELECT redemption_id, cancelled_at FROM redemptions")
+            uses = {r["redemption_id"]: r["cancelled_at"] for r in rows}
+            owners = Counter(r["redemption_id"] for r in rows)
+            twice = sorted(u for u, n in owners.items() if n > 1)
             issued: dict[str, set[str]] = defaultdict(set)
             revoked: dict[str, set[str]] = defaultdict(set)
             for _, event in await valid_events(self.bootstrap, Topics.CARDS):
@@ -343,7 +358,8 @@ class Reconciler:
             for _, event in await valid_events(self.bootstrap, Topics.REDEMPTIONS):
                 target = redeemed if event.event_type == "TicketRedeemed" else cancelled
                 target[event.redemption_id].add(str(event.event_id))
-            diffs = _published_once("issuance cards", "CardIssued", set(cards), issued)
+            diffs = [f"{len(twice)} uses recorded by two deployments, e.g. {twice[:3]}"] if twice else []
+            diffs += _published_once("issuance cards", "CardIssued", set(cards), issued)
             diffs += _published_once(
                 "issuance revoked cards", "CardRevoked", {c for c, on in cards.items() if on is not None}, revoked
             )
@@ -367,15 +383,17 @@ class Reconciler:
             for topic, consumers in DEDUPED_CONSUMERS.items():
                 on_topic = {str(event.event_id) for _, event in await valid_events(self.bootstrap, topic)}
                 for service, consumer in consumers:
-                    conn = await asyncpg.connect(self.database_urls[service])
-                    try:
-                        rows = await conn.fetch("SELECT event_id FROM processed_events WHERE consumer = $1", consumer)
-                    finally:
-                        await conn.close()
-                    recorded = {str(r["event_id"]) for r in rows}
-                    diffs += _set_diff(
-                        f"{service} processed_events of {consumer} vs the events of {topic}", on_topic, recorded
-                    )
+                    for name in self.instances(service):  # every deployment's usage reads every card
+                        conn = await asyncpg.connect(self.database_urls[name])
+                        try:
+                            sql = "SELECT event_id FROM processed_events WHERE consumer = $1"
+                            rows = await conn.fetch(sql, consumer)
+                        finally:
+                            await conn.close()
+                        recorded = {str(r["event_id"]) for r in rows}
+                        diffs += _set_diff(
+                            f"{name} processed_events of {consumer} vs the events of {topic}", on_topic, recorded
+                        )
             return diffs
 
         report.differences += await converge(check)
@@ -385,7 +403,7 @@ class Reconciler:
         consumer must skip every one as a duplicate (its `kaiku_duplicate_events_total`), apply none
         again, and stats must publish no snapshot because of them (re-applying an event marks its
         figures changed and publishes them again, even when the projection row is unchanged)."""
-        urls = {service: self.urls[service] for service in ("stats", "usage")}
+        urls = {name: self.urls[name] for service in ("stats", "usage") for name in self.instances(service)}
         replay: dict[str, list[Record]] = {}
         for topic in DEDUPED_CONSUMERS:
             replay[topic] = [r for r, _ in await valid_events(self.bootstrap, topic)][-REPLAYED_PER_TOPIC:]
@@ -415,7 +433,7 @@ class Reconciler:
         deadline = time.monotonic() + 30
         for topic, consumers in DEDUPED_CONSUMERS.items():
             sent = len(replay[topic])
-            for service, consumer in consumers:
+            for service, consumer in [(n, c) for s, c in consumers for n in self.instances(s)]:
                 while True:
                     skipped = (await counters(urls[service], "kaiku_duplicate_events_total"))[consumer]
                     skipped -= duplicates_before[service][consumer]
@@ -457,18 +475,13 @@ class Reconciler:
         counted = {u.redemption_id for u in ledger.counted_uses()}
 
         async def check() -> list[str]:
-            conn = await asyncpg.connect(self.database_urls["usage"])
-            try:
-                cards = {r["card_code"] for r in await conn.fetch("SELECT card_code FROM cards")}
-                uses = {
-                    r["redemption_id"]
-                    for r in await conn.fetch("SELECT redemption_id FROM redemptions WHERE cancelled_at IS NULL")
-                }
-            finally:
-                await conn.close()
-            return _set_diff("usage card registry", accepted_cards, cards & set(ledger.cards)) + _set_diff(
-                "usage uses", counted, uses & set(ledger.uses)
-            )
+            diffs: list[str] = []
+            for name in self.instances("usage"):  # every deployment's registry knows every card
+                cards = {r["card_code"] for r in await self._rows_of(name, "SELECT card_code FROM cards")}
+                diffs += _set_diff(f"{name} card registry", accepted_cards, cards & set(ledger.cards))
+            rows = await self._rows("usage", "SELECT redemption_id FROM redemptions WHERE cancelled_at IS NULL")
+            uses = {r["redemption_id"] for r in rows}
+            return diffs + _set_diff("usage uses (every deployment's)", counted, uses & set(ledger.uses))
 
         report.differences += await converge(check)
 
@@ -534,6 +547,9 @@ class Reconciler:
         await self.dead_letters(report)
         report.ledger = ledger.summary()
         report.outcome_messages = sum(len(u.outcomes_seen) for u in ledger.uses.values() if u.via == "agency")
+
+
+_CARDS_SQL = "SELECT card_code, revoked_on FROM cards"
 
 
 def _published_once(what: str, event_type: str, committed: set[str], published: dict[str, set[str]]) -> list[str]:

@@ -29,6 +29,9 @@ from kaiku_runtime.topics import create_topics
 from faultkit.netsplit import BrokerLink
 
 SERVICES = ("issuance", "usage", "stats")
+REGIONAL = "-regional"
+"""Suffix of a regional deployment's services in a stack (`usage-regional`: kaiku_usage with KAIKU_REGIONS)."""
+REGIONAL_DEPLOYMENT = "regional"
 READY_TIMEOUT = 90.0
 CONSUMING_TIMEOUT = 60.0
 
@@ -47,6 +50,7 @@ class Stack:
     kills: dict[str, int] = field(default_factory=dict)
     consumers: dict[str, set[str]] = field(default_factory=dict)  # service -> consumers seen applying events
     frozen: bool = False
+    regional_region: str | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -60,19 +64,44 @@ class Stack:
     def urls(self) -> dict[str, str]:
         return {name: self.url(name) for name in SERVICES}
 
+    @property
+    def regional(self) -> tuple[str, dict[str, str]] | None:
+        """(its region, its issuance and usage URLs) when the stack runs a regional deployment too."""
+        if self.regional_region is None:
+            return None
+        return self.regional_region, {s: self.url(s + REGIONAL) for s in ("issuance", "usage")}
+
+    @property
+    def names(self) -> list[str]:
+        """Every service process of the stack: the national three and the regional deployment's."""
+        return list(self.ports)
+
     # -- lifecycle ------------------------------------------------------------------------------
     @classmethod
     async def start(
-        cls, workdir: Path, new_database: Callable[[str], str], *, extra_env: dict[str, str] | None = None
+        cls,
+        workdir: Path,
+        new_database: Callable[[str], str],
+        *,
+        extra_env: dict[str, str] | None = None,
+        regional_region: str | None = None,
     ) -> Stack:
+        """`regional_region`: also a regional deployment (`issuance-regional`, `usage-regional`, their own
+        databases) that owns this region, beside the national one (docs/architecture.md "Regional deployments")."""
         await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
         link = BrokerLink(free_port())
         broker = await asyncio.to_thread(start_tansu_behind, link, workdir / "tansu.log")
-        stack = cls(workdir, broker, link.start(), {})
+        stack = cls(workdir, broker, link.start(), {}, regional_region=regional_region)
+        names = list(SERVICES)
+        if regional_region is not None:
+            names += ["issuance" + REGIONAL, "usage" + REGIONAL]
         try:
             await asyncio.wait_for(create_topics(stack.bootstrap), 60)
-            for name in SERVICES:
-                stack.database_urls[name] = await asyncio.to_thread(new_database, name)
+            for name in names:
+                scope = {}
+                if name.endswith(REGIONAL):
+                    scope = {"KAIKU_DEPLOYMENT": REGIONAL_DEPLOYMENT, "KAIKU_REGIONS": regional_region or ""}
+                stack.database_urls[name] = await asyncio.to_thread(new_database, service_of(name))
                 stack.envs[name] = {
                     **os.environ,
                     "KAIKU_KAFKA_BOOTSTRAP": stack.bootstrap,
@@ -82,10 +111,11 @@ class Stack:
                     # the same groups after a restart: a restarted service resumes from its committed offsets
                     "KAIKU_CONSUMER_GROUP_SUFFIX": f"-{uuid.uuid4().hex[:8]}",
                     "KAIKU_LOG_LEVEL": "WARNING",
+                    **scope,
                     **(extra_env or {}),
                 }
                 stack.ports[name] = free_port()
-            await asyncio.gather(*(stack.restart(name) for name in SERVICES))
+            await asyncio.gather(*(stack.restart(name) for name in names))
         except BaseException:
             stack.stop()
             raise
@@ -102,7 +132,7 @@ class Stack:
         if old is not None and old.process.poll() is None:
             raise RuntimeError(f"{name} is still running")
         log = self.workdir / f"{name}.log"
-        svc = spawn_service(name, self.ports[name], self.envs[name], log)
+        svc = spawn_service(service_of(name), self.ports[name], self.envs[name], log)
         svc.database_url = self.database_urls[name]
         self.services[name] = svc
         await wait_ready(svc, READY_TIMEOUT, log)
@@ -157,12 +187,17 @@ class Stack:
 
     def logs_tail(self, lines: int = 30) -> str:
         out = []
-        for name in SERVICES:
+        for name in self.names:
             path = self.workdir / f"{name}.log"
             if path.exists():
                 tail = path.read_text(errors="replace").splitlines()[-lines:]
                 out.append(f"--- {name}.log (last {len(tail)} lines)\n" + "\n".join(tail))
         return "\n".join(out)
+
+
+def service_of(name: str) -> str:
+    """`usage-regional` runs kaiku_usage."""
+    return name.removesuffix(REGIONAL)
 
 
 def start_tansu_behind(link: BrokerLink, log_file: Path) -> Tansu:

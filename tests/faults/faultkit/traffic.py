@@ -146,8 +146,19 @@ class Ledger:
 class Client:
     """HTTP and agency-topic client of one scenario, recording into the ledger."""
 
-    def __init__(self, stack_urls: dict[str, str], bootstrap: str, ledger: Ledger, *, seed: int = 7) -> None:
+    def __init__(
+        self,
+        stack_urls: dict[str, str],
+        bootstrap: str,
+        ledger: Ledger,
+        *,
+        seed: int = 7,
+        regional: tuple[str, dict[str, str]] | None = None,
+    ) -> None:
+        """`regional`: (region id, its deployment's issuance and usage URLs): that region's calls go there
+        (docs/architecture.md "Regional deployments"); the world's other region stays national."""
         self.urls = stack_urls
+        self.regional = regional
         self.bootstrap = bootstrap
         self.ledger = ledger
         self.random = random.Random(seed)
@@ -177,6 +188,15 @@ class Client:
         if self.producer is not None:
             await asyncio.wait_for(self.producer.stop(), 30)
 
+    def url(self, service: str, region: str) -> str:
+        """The service of the deployment that serves `region`."""
+        if self.regional is not None and region == self.regional[0]:
+            return self.regional[1][service]
+        return self.urls[service]
+
+    def usage_urls(self) -> list[str]:
+        return [self.urls["usage"]] + ([self.regional[1]["usage"]] if self.regional is not None else [])
+
     # -- HTTP with retries until a definitive answer -----------------------------------------
     async def call(self, method: str, url: str, *, json_body: Any = None, headers: dict[str, str]) -> httpx.Response:
         deadline = time.monotonic() + ANSWER_DEADLINE
@@ -198,28 +218,29 @@ class Client:
         self, *, performances_per_venue: int = 8, limit: int | None = None, capacity: int = 1000
     ) -> World:
         national = auth("national")
-        regions = [unique("R"), unique("R")]
+        regions = [unique("R"), self.regional[0] if self.regional is not None else unique("R")]
         distributors = {r: unique("D") for r in regions}
         agency = unique("A")
         self.agency_keys[agency] = key = f"{agency}-signing-key-" + uuid.uuid4().hex
-        r = await self.call(
-            "PUT",
-            f"{self.urls['usage']}/v1/agencies/{agency}",
-            json_body={"name": "Lippupiste", "signing_key": key},
-            headers=national,
-        )
-        assert r.status_code == 200, r.text
+        for usage in self.usage_urls():  # registered in every deployment whose venues list it
+            r = await self.call(
+                "PUT",
+                f"{usage}/v1/agencies/{agency}",
+                json_body={"name": "Lippupiste", "signing_key": key},
+                headers=national,
+            )
+            assert r.status_code == 200, r.text
         for region in regions:
             r = await self.call(
                 "POST",
-                f"{self.urls['issuance']}/v1/regions",
+                f"{self.url('issuance', region)}/v1/regions",
                 json_body={"region_id": region, "name": "Alue"},
                 headers=national,
             )
             assert r.status_code == 201, r.text
             r = await self.call(
                 "POST",
-                f"{self.urls['issuance']}/v1/distributors",
+                f"{self.url('issuance', region)}/v1/distributors",
                 json_body={"distributor_id": distributors[region], "region_id": region, "name": "Sosiaalitoimi"},
                 headers=national,
             )
@@ -230,7 +251,7 @@ class Client:
             venue = Venue(unique("V"), region, category, [])
             r = await self.call(
                 "POST",
-                f"{self.urls['usage']}/v1/venues",
+                f"{self.url('usage', region)}/v1/venues",
                 json_body={
                     "venue_id": venue.venue_id,
                     "region_id": region,
@@ -263,7 +284,7 @@ class Client:
             body["card_holder_limit"] = limit
         r = await self.call(
             "PUT",
-            f"{self.urls['usage']}/v1/performances/{performance_id}",
+            f"{self.url('usage', venue.region_id)}/v1/performances/{performance_id}",
             json_body=body,
             headers=auth("venue", region=venue.region_id, org=venue.venue_id),
         )
@@ -306,7 +327,9 @@ class Client:
         headers = auth("distributor", region=card.region_id, org=world.distributors[card.region_id])
         card.attempts += 1
         try:
-            r = await self.call("POST", f"{self.urls['issuance']}/v1/cards", json_body=body, headers=headers)
+            r = await self.call(
+                "POST", f"{self.url('issuance', card.region_id)}/v1/cards", json_body=body, headers=headers
+            )
         except NoAnswerError:
             self.ledger.unanswered.append(f"card {card.code}")
             return
@@ -317,16 +340,21 @@ class Client:
             card.outcome = r.json().get("reason", str(r.status_code))
 
     async def wait_cards_known_to_usage(self, world: World, codes: list[str], timeout: float = 60.0) -> None:
-        venue = world.venues[0]
-        pending = set(codes)
+        """Every usage (each deployment's) knows every card: asked by a venue it serves."""
+        one_per_usage = {self.url("usage", venue.region_id): venue for venue in reversed(world.venues)}
+        venues = {venue.venue_id: venue for venue in one_per_usage.values()}
+        pending = {(venue_id, code) for venue_id in venues for code in codes}
         deadline = time.monotonic() + timeout
         while pending and time.monotonic() < deadline:
-            for code in list(pending):
+            for venue_id, code in list(pending):
+                venue = venues[venue_id]
                 r = await self.call(
-                    "GET", f"{self.urls['usage']}/v1/cards/{code}/status", headers=world.venue_headers(venue)
+                    "GET",
+                    f"{self.url('usage', venue.region_id)}/v1/cards/{code}/status",
+                    headers=world.venue_headers(venue),
                 )
                 if r.status_code == 200 and r.json().get("reason") != "card_unknown":
-                    pending.discard(code)
+                    pending.discard((venue_id, code))
             if pending:
                 await asyncio.sleep(0.3)
         if pending:
@@ -371,7 +399,7 @@ class Client:
         try:
             r = await self.call(
                 "POST",
-                f"{self.urls['usage']}/v1/redemptions",
+                f"{self.url('usage', venue.region_id)}/v1/redemptions",
                 json_body=self.http_body(use),
                 headers=world.venue_headers(venue),
             )
@@ -386,7 +414,9 @@ class Client:
         venue = next(v for v in world.venues if v.venue_id == use.venue_id)
         try:
             r = await self.call(
-                "DELETE", f"{self.urls['usage']}/v1/redemptions/{use.redemption_id}", headers=world.venue_headers(venue)
+                "DELETE",
+                f"{self.url('usage', venue.region_id)}/v1/redemptions/{use.redemption_id}",
+                headers=world.venue_headers(venue),
             )
         except NoAnswerError:
             self.ledger.unanswered.append(f"cancel {use.redemption_id}")

@@ -248,6 +248,59 @@ def migrate(
     typer.echo(f"{service.value}: {applied} migration(s) applied")
 
 
+@app.command("move-region")
+def move_region(
+    service: Annotated[Service, typer.Argument(help="issuance or usage: whose rows move.", show_default=False)],
+    regions: Annotated[str, typer.Option(help="The region ids that move (comma-separated).", show_default=False)],
+    to_deployment: Annotated[
+        str, typer.Option(help="The regional deployment that owns them from now on.", show_default=False)
+    ],
+    from_database: Annotated[
+        str, typer.Option(help="The old owner's database of the service (stopped).", show_default=False)
+    ],
+    to_database: Annotated[
+        str, typer.Option(help="The new owner's database of the service (stopped).", show_default=False)
+    ],
+    bootstrap: Annotated[
+        str, typer.Option(help="Kafka bootstrap servers (host:port).", envvar="KAIKU_KAFKA_BOOTSTRAP")
+    ] = DEFAULT_KAFKA_BOOTSTRAP,
+) -> None:
+    """Hand regions over to a regional deployment (deploy/README.md "Regional deployments"): with both
+    deployments' service stopped, claim the regions for it, copy their rows into its database and delete
+    them from the old one. Repeatable: a second run copies nothing twice."""
+    from kaiku_runtime.db import apply_migrations, ensure_database, migrations_dir
+    from kaiku_runtime.hand_over import claim_for, move_region, plan_of
+    from kaiku_runtime.ownership import RegionClaimError
+    from kaiku_runtime.regions import DeploymentConfigError, claim_from_settings
+    from kaiku_runtime.settings import ServiceSettings
+
+    if service not in (Service.ISSUANCE, Service.USAGE):
+        typer.echo("only issuance and usage serve regions", err=True)
+        raise typer.Exit(2)
+    try:
+        claim = claim_from_settings(to_deployment, regions)
+    except DeploymentConfigError as exc:
+        typer.echo(str(exc).replace("KAIKU_DEPLOYMENT", "--to-deployment").replace("KAIKU_REGIONS", "--regions"))
+        raise typer.Exit(2) from None
+    if claim.regions is None:
+        typer.echo("--regions: name the regions that move", err=True)
+        raise typer.Exit(2)
+    settings = ServiceSettings(kafka_bootstrap=bootstrap, deployment=claim.deployment, regions=regions)
+    try:
+        asyncio.run(claim_for(settings, service.value))
+    except RegionClaimError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    asyncio.run(ensure_database(to_database))
+    apply_migrations(to_database, migrations_dir(service.value))
+    moved = sorted(claim.regions)
+    counts = asyncio.run(
+        move_region(service.value, moved, source_url=from_database, target_url=to_database, plan=plan_of(service.value))
+    )
+    rows = ", ".join(f"{table} {count}" for table, count in counts.items())
+    typer.echo(f"{service.value}: regions {', '.join(moved)} moved to deployment {claim.deployment} ({rows})")
+
+
 @app.command()
 def topics(
     bootstrap: Annotated[

@@ -31,6 +31,8 @@ from kaiku_runtime.logging import configure_logging, get_logger
 from kaiku_runtime.metrics import KAFKA_UP, OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS, install_http_metrics
 from kaiku_runtime.outbox import OutboxRelay
 from kaiku_runtime.overload import ShedLoad
+from kaiku_runtime.ownership import RegionRegistry
+from kaiku_runtime.regions import NATIONAL_DEPLOYMENT, consumer_group
 from kaiku_runtime.settings import DEFAULT_SERVER_URL, ServiceSettings, database_name
 from kaiku_runtime.unit_of_work import UnitOfWork
 
@@ -93,6 +95,7 @@ class KaikuService:
         self._producer: AIOKafkaProducer | None = None
         self._dead_letters: DeadLetters | None = None
         self.relay: OutboxRelay | None = None
+        self.regions: RegionRegistry | None = None
         self.unit_of_work = UnitOfWork(lambda: self.pool, self._wake_relay)
         docs: dict[str, Any] = {} if api_docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
         self.app = FastAPI(title=title, description=description, version=version, lifespan=self._lifespan, **docs)
@@ -164,7 +167,8 @@ class KaikuService:
             on_refused=on_refused,
             upcasters=upcasters,
         )
-        group = (group_id or f"kaiku-{self.name}.{name}") + self.settings.consumer_group_suffix
+        deployment = self.settings.deployment.strip() or NATIONAL_DEPLOYMENT
+        group = (group_id or consumer_group(self.name, name, deployment)) + self.settings.consumer_group_suffix
         subscribe(
             self.broker,
             consumer,
@@ -193,6 +197,19 @@ class KaikuService:
         """`path` takes a file up to `max_bytes` (an import's documented cap) instead of the 64 KiB of JSON;
         the multipart form's boundaries and other fields may add up to 64 KiB on top."""
         self.uploads[path] = max_bytes + MAX_JSON_BODY_BYTES
+
+    def serve_regions(self) -> RegionRegistry:
+        """Scope this service to its deployment's regions (KAIKU_REGIONS, KAIKU_DEPLOYMENT): it reads the
+        ownership registry and announces its claim before its consumers start (docs/architecture.md
+        "Regional deployments"). Unset, it is the national deployment: every region no other one claims."""
+        self.regions = RegionRegistry(self.settings, self.name)
+        registry = self.regions
+
+        async def deployment() -> dict[str, Any]:
+            return registry.describe()
+
+        self.add_readiness_detail("deployment", deployment)
+        return registry
 
     def add_background(self, task: BackgroundTask) -> None:
         self.background.append(task)
@@ -244,6 +261,8 @@ class KaikuService:
                 batch_size=self.settings.outbox_batch_size,
             )
             self.relay.start()
+            if self.regions is not None:
+                await self.regions.start(self._producer)
             await self.broker.start()
         resources = contextlib.AsyncExitStack()
         for resource in self.resources:
@@ -265,6 +284,8 @@ class KaikuService:
                 with contextlib.suppress(Exception):
                     await self.broker.stop()
                 await self.relay.stop()
+            if self.regions is not None:
+                await self.regions.stop()
             if self._producer is not None:
                 with contextlib.suppress(Exception):
                     await self._producer.stop()

@@ -43,6 +43,11 @@ class ServiceSettings(BaseSettings):
     fetch_max_wait_ms: int = 20
     # Appended to every consumer group id: lets tests run several instances side by side.
     consumer_group_suffix: str = ""
+    # Regional deployments (docs/architecture.md "Regional deployments"): KAIKU_REGIONS=R1,R2 scopes issuance
+    # and usage to those regions; unset, this is the national deployment (every region nobody else claims).
+    regions: str = ""
+    # KAIKU_DEPLOYMENT names a regional deployment (in its consumer groups and its claim); unset: national
+    deployment: str = ""
     consumer_max_records: int = 500
     # How long a consumer keeps the event ids it applied (processed_events): longer than any re-delivery
     # the outbox relay can cause (a re-publish comes within minutes of the first); older ones are pruned.

@@ -21,6 +21,7 @@ service = KaikuService(
     description="Regions, distributors and their branches record the cards they grant, with the holder's"
     " anonymous background data (never a name, identity code, birth date, address or phone: §11).",
 )
+service.serve_regions()
 service.include_router(http.router)
 service.allow_upload("/v1/imports/cards", MAX_FILE_BYTES)
 service.document_publisher(Topics.CARDS, CardIssued, "A card was granted (key = card code)")

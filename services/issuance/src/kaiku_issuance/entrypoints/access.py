@@ -6,7 +6,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kaiku_runtime.auth import Principal, Role
+from kaiku_runtime.auth import CurrentPrincipal, Principal, Role
+from kaiku_runtime.ownership import RegionRegistry, refuse_other_region
+from kaiku_runtime.service import CurrentService
+
+
+def region_here(registry: RegionRegistry | None, region_id: str) -> None:
+    """Regions, distributors and cards are registered only by the deployment that owns the region
+    (docs/architecture.md "Regional deployments"); another region's are refused naming its deployment."""
+    refuse_other_region(registry, region_id)
+
+
+async def region_served_here(principal: CurrentPrincipal, service: CurrentService) -> None:
+    """A token of another deployment's region (a distributor, a region admin) is sent to that deployment."""
+    if principal.region:
+        refuse_other_region(service.regions, principal.region)
 
 
 def manages_region(principal: Principal, region_id: str) -> bool:

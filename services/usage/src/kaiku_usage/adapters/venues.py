@@ -39,6 +39,11 @@ async def venues_by_id(conn: asyncpg.Connection, venue_ids: list[str]) -> dict[s
     return {row["venue_id"]: venue_from_row(row) for row in rows}
 
 
+async def all_venue_regions(conn: Executor) -> dict[str, str]:
+    rows = await conn.fetch("SELECT venue_id, region_id FROM venues")
+    return {row["venue_id"]: row["region_id"] for row in rows}
+
+
 async def region_of(conn: Executor, venue_id: str) -> str | None:
     region: str | None = await conn.fetchval("SELECT region_id FROM venues WHERE venue_id = $1", venue_id)
     return region

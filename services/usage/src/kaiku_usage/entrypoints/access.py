@@ -6,7 +6,9 @@ from __future__ import annotations
 from kaiku_contracts.enums import RejectionReason
 from kaiku_runtime.auth import CurrentPrincipal, Principal, Role, org_in_token_region
 from kaiku_runtime.errors import ApiError
-from kaiku_runtime.service import CurrentUnitOfWork
+from kaiku_runtime.ownership import RegionRegistry, refuse_other_region
+from kaiku_runtime.service import CurrentService, CurrentUnitOfWork
+from kaiku_runtime.unit_of_work import UnitOfWork
 
 from kaiku_usage.domain.cancellation import UseOwner
 from kaiku_usage.service import venues
@@ -18,6 +20,32 @@ async def venue_in_its_region(principal: CurrentPrincipal, uow: CurrentUnitOfWor
         region = await venues.venue_region(uow, principal.org)
         if not org_in_token_region(principal, region):
             raise principal.forbid(f"act for venue {principal.org}, which is not in region {principal.region}")
+
+
+async def region_served_here(principal: CurrentPrincipal, service: CurrentService) -> None:
+    """A token of a region this deployment does not serve is sent to the deployment that does
+    (docs/architecture.md "Regional deployments"); unscoped and alone, every region is served here."""
+    if principal.region:
+        refuse_other_region(service.regions, principal.region)
+
+
+def region_here(registry: RegionRegistry | None, region_id: str) -> None:
+    """A venue may be added only in a region this deployment serves."""
+    refuse_other_region(registry, region_id)
+
+
+async def venue_served_here(registry: RegionRegistry | None, uow: UnitOfWork, venue_id: str) -> None:
+    """Uses at a venue of another deployment's region are refused naming where to send them; a venue nobody
+    announced is left to the rules (`venue_unknown`)."""
+    if registry is None or registry.judges_everything:
+        return
+    held = await venues.venue_region(uow, venue_id)
+    ownership = registry.ownership
+    if ownership.judges_venue(registry.me, venue_id, held):
+        return
+    region = held or ownership.region_of_venue(venue_id)
+    if region is not None:
+        raise ApiError(RejectionReason.FORBIDDEN, f"venue {venue_id}: " + ownership.refusal(registry.me, region))
 
 
 def recorder(principal: Principal) -> str:

@@ -17,7 +17,7 @@ from kaiku_contracts.limits import GUEST_PRODUCER_MAXIMUM, PerformanceKind, abov
 from kaiku_contracts.redemptions import RedemptionId
 from kaiku_runtime.auth import CurrentPrincipal, Role
 from kaiku_runtime.errors import ApiError
-from kaiku_runtime.service import CurrentUnitOfWork
+from kaiku_runtime.service import CurrentService, CurrentUnitOfWork
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from kaiku_usage.domain.redemption import RedemptionRequest
@@ -25,7 +25,11 @@ from kaiku_usage.entrypoints import access
 from kaiku_usage.service import redemptions, venues
 from kaiku_usage.service.imports import MAX_REPORT_BYTES, import_venue_report
 
-router = APIRouter(prefix="/v1", tags=["usage"], dependencies=[Depends(access.venue_in_its_region)])
+router = APIRouter(
+    prefix="/v1",
+    tags=["usage"],
+    dependencies=[Depends(access.region_served_here), Depends(access.venue_in_its_region)],
+)
 
 _card_code: TypeAdapter[str] = TypeAdapter(CardCode)
 
@@ -34,10 +38,13 @@ PERFORMANCES_SHOWN_AFTER_START = timedelta(hours=12)
 
 
 @router.post("/venues", status_code=201)
-async def create_venue(body: VenueIn, principal: CurrentPrincipal, uow: CurrentUnitOfWork) -> dict[str, Any]:
+async def create_venue(
+    body: VenueIn, principal: CurrentPrincipal, uow: CurrentUnitOfWork, service: CurrentService
+) -> dict[str, Any]:
     """Register a venue. A repeat of the same body answers as the first time; another body is `venue_exists`."""
     if not access.manages_region(principal, body.region_id):
         raise principal.forbid("add venues to this region")
+    access.region_here(service.regions, body.region_id)
     wanted = {**body.model_dump(mode="json"), "agencies": sorted(set(body.agencies))}
     registered = await venues.register_venue(
         uow,
@@ -46,6 +53,7 @@ async def create_venue(body: VenueIn, principal: CurrentPrincipal, uow: CurrentU
         name=body.name,
         category=body.category.value,
         agencies=wanted["agencies"],
+        deployment=service.regions.announcing_as if service.regions else None,
     )
     answer = registered.venue
     if not registered.created and answer["region_id"] != body.region_id and principal.role is not Role.NATIONAL:
@@ -128,7 +136,11 @@ async def list_performances(
 
 @router.put("/performances/{performance_id}")
 async def put_performance(
-    performance_id: EntityId, body: PerformanceIn, principal: CurrentPrincipal, uow: CurrentUnitOfWork
+    performance_id: EntityId,
+    body: PerformanceIn,
+    principal: CurrentPrincipal,
+    uow: CurrentUnitOfWork,
+    service: CurrentService,
 ) -> dict[str, Any]:
     if above_guest_producer_maximum(body.card_holder_limit, guest_producer=body.guest_producer):
         raise ApiError(
@@ -136,6 +148,7 @@ async def put_performance(
             f"card_holder_limit: a guest producer sets at most {GUEST_PRODUCER_MAXIMUM} tickets per performance"
             " (§7.2.3)",
         )
+    await access.venue_served_here(service.regions, uow, body.venue_id)
     region = await venues.region_of(uow, body.venue_id)
     if not access.may_manage_venue(principal, body.venue_id, region):
         raise principal.forbid("manage this venue's performances")
@@ -175,7 +188,10 @@ async def cancel_performance(
     status_code=201,
     responses={409: {"description": "refused by a rule: `{reason, detail}`"}, 403: {"description": "forbidden"}},
 )
-async def create_redemption(body: RedemptionIn, principal: CurrentPrincipal, uow: CurrentUnitOfWork) -> JSONResponse:
+async def create_redemption(
+    body: RedemptionIn, principal: CurrentPrincipal, uow: CurrentUnitOfWork, service: CurrentService
+) -> JSONResponse:
+    await access.venue_served_here(service.regions, uow, body.venue_id)
     request = RedemptionRequest(
         redemption_id=body.redemption_id,
         card_code=body.card_code,

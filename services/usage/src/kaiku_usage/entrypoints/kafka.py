@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncpg
 from kaiku_contracts.cards import CardEvent
 from kaiku_contracts.redemptions import SIGNATURE_HEADER, AgencyRedemptionSubmission
 from kaiku_contracts.topics import Topics
 from kaiku_runtime.asyncapi import Header
+from kaiku_runtime.consumer import Delivered
 from kaiku_runtime.service import KaikuService
 from pydantic import TypeAdapter
 
@@ -13,6 +15,13 @@ from kaiku_usage.service import events
 
 
 def add_consumers(service: KaikuService) -> None:
+    registry = service.regions
+
+    async def apply_agency_submissions(
+        conn: asyncpg.Connection, batch: list[Delivered[AgencyRedemptionSubmission]]
+    ) -> None:
+        await events.apply_agency_submissions(conn, batch, registry)
+
     service.add_consumer(
         name="card-registry",
         topic=Topics.CARDS,
@@ -24,7 +33,7 @@ def add_consumers(service: KaikuService) -> None:
         name="agency-redemptions",
         topic=Topics.AGENCY_REDEMPTIONS,
         adapter=TypeAdapter(AgencyRedemptionSubmission),
-        handler=events.apply_agency_submissions,
+        handler=apply_agency_submissions,
         description=(
             "Ticket agencies' uses (untrusted): judged by the same rules as HTTP, de-duplicated by redemption_id;"
             " agencies with a signing key must send the header `signature` = hex HMAC-SHA256 of the raw value"

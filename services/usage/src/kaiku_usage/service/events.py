@@ -18,6 +18,7 @@ from kaiku_contracts.topics import Topics
 from kaiku_runtime.consumer import Delivered, Refused
 from kaiku_runtime.logging import get_logger
 from kaiku_runtime.outbox import enqueue_many
+from kaiku_runtime.ownership import RegionRegistry
 
 from kaiku_usage.adapters import cards, venues
 from kaiku_usage.domain.redemption import RedemptionRequest
@@ -84,15 +85,43 @@ async def answer_unreadable_submissions(conn: asyncpg.Connection, refused: list[
     await enqueue_many(conn, answers)
 
 
+async def _owned_here(
+    conn: asyncpg.Connection, batch: list[Delivered[AgencyRedemptionSubmission]], registry: RegionRegistry | None
+) -> list[Delivered[AgencyRedemptionSubmission]]:
+    """The submissions this deployment judges: those at venues of its regions. The others are left to their
+    owner (docs/architecture.md "Regional deployments"): no outcome, no dead letter, only their offset is
+    committed with the batch."""
+    if registry is None or registry.judges_everything:
+        return batch
+    held = await venues.venues_by_id(conn, sorted({d.event.venue_id for d in batch}))
+    ownership = registry.ownership
+    owned: list[Delivered[AgencyRedemptionSubmission]] = []
+    for delivered in batch:
+        venue_id = delivered.event.venue_id
+        here = held.get(venue_id)
+        if ownership.judges_venue(registry.me, venue_id, here.region_id if here else None):
+            owned.append(delivered)
+        else:
+            log.info("agency_submission_left_to_owner", redemption_id=delivered.event.redemption_id, venue_id=venue_id)
+    return owned
+
+
 async def apply_agency_submissions(
-    conn: asyncpg.Connection, batch: list[Delivered[AgencyRedemptionSubmission]]
+    conn: asyncpg.Connection,
+    batch: list[Delivered[AgencyRedemptionSubmission]],
+    registry: RegionRegistry | None = None,
 ) -> None:
     """Judge each agency submission like an HTTP use; answer each on kaiku.redemption-outcomes.v1.
+
+    Only submissions at venues of this deployment's regions are judged (`_owned_here`).
 
     De-duplicated by `redemption_id` (a retry may carry a new `event_id`): a replayed accepted use is
     answered `RedemptionAccepted` again and recorded once. The outcomes go through the outbox in this
     same transaction, so an answer is published exactly when its effect is committed.
     """
+    batch = await _owned_here(conn, batch, registry)
+    if not batch:
+        return
     checks = await _authorise(conn, batch)
     requests = [
         RedemptionRequest(

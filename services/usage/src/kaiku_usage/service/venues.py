@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +13,7 @@ from kaiku_contracts.redemptions import RedemptionCancelled
 from kaiku_contracts.topics import Topics
 from kaiku_runtime.errors import ApiError
 from kaiku_runtime.outbox import enqueue_many
+from kaiku_runtime.ownership import venue_announcement
 from kaiku_runtime.unit_of_work import UnitOfWork
 
 from kaiku_usage.adapters import performances, redemptions, venues
@@ -42,12 +44,25 @@ class VenueRegistration:
 
 
 async def register_venue(
-    uow: UnitOfWork, venue_id: str, *, region_id: str, name: str, category: str, agencies: list[str]
+    uow: UnitOfWork,
+    venue_id: str,
+    *,
+    region_id: str,
+    name: str,
+    category: str,
+    agencies: list[str],
+    deployment: str | None,
 ) -> VenueRegistration:
-    """Register a venue; a taken id changes nothing and answers the venue already registered."""
+    """Register a venue; a taken id changes nothing and answers the venue already registered.
+
+    A new venue's region is announced on the ownership registry in the same transaction (None: there is no
+    registry), so the other deployments leave its uses to `deployment` (docs/architecture.md "Regional
+    deployments")."""
     async with uow.transaction() as conn:
         row = await venues.insert_venue(conn, venue_id, region_id, name, category, agencies)
         if row is not None:
+            if deployment is not None:
+                await enqueue_many(conn, [venue_announcement(venue_id, region_id, deployment)])
             return VenueRegistration(row, created=True)
         existing = await venues.get_venue(conn, venue_id)
     assert existing is not None
@@ -75,6 +90,16 @@ async def register_agency(
     """Register a ticket agency (or replace its key) with the key that signs its Kafka messages."""
     async with uow.transaction() as conn:
         await venues.save_agency(conn, agency_id, name, signing_key, registered_by)
+
+
+async def announce_unannounced_venues(uow: UnitOfWork, announced: Mapping[str, str], deployment: str) -> int:
+    """Announce every venue held here that the registry does not place in its region (venues moved in by a
+    hand-over, or registered before the registry existed); how many were announced."""
+    async with uow.transaction() as conn:
+        held = await venues.all_venue_regions(conn)
+        missing = [(v, r) for v, r in held.items() if announced.get(v) != r]
+        await enqueue_many(conn, [venue_announcement(v, r, deployment) for v, r in missing])
+    return len(missing)
 
 
 async def list_venues(uow: UnitOfWork, region_id: str) -> list[dict[str, Any]]:

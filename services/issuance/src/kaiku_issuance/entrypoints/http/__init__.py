@@ -8,6 +8,7 @@ from kaiku_runtime.auth import CurrentPrincipal, Role, org_in_token_region
 from kaiku_runtime.service import CurrentUnitOfWork
 
 from kaiku_issuance.adapters import organisations as store
+from kaiku_issuance.entrypoints import access
 from kaiku_issuance.entrypoints.http import cards, imports, organisations
 
 
@@ -23,7 +24,7 @@ async def _distributor_in_its_region(principal: CurrentPrincipal, uow: CurrentUn
             raise principal.forbid(f"act for distributor {principal.org}, which is not in region {principal.region}")
 
 
-router = APIRouter(dependencies=[Depends(_distributor_in_its_region)])
+router = APIRouter(dependencies=[Depends(access.region_served_here), Depends(_distributor_in_its_region)])
 router.include_router(organisations.router)
 router.include_router(cards.router)
 router.include_router(imports.router)

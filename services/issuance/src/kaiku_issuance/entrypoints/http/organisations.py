@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from kaiku_contracts.envelope import EntityId
 from kaiku_contracts.http import issuance as schemas
 from kaiku_runtime.auth import CurrentPrincipal, Role
-from kaiku_runtime.service import CurrentUnitOfWork
+from kaiku_runtime.service import CurrentService, CurrentUnitOfWork
 
 from kaiku_issuance.adapters import organisations as store
 from kaiku_issuance.adapters.organisations import Record, StoredRange
@@ -23,13 +23,16 @@ router = APIRouter(prefix="/v1", tags=["regions and distributors"])
 
 # -- regions ---------------------------------------------------------------------------------------
 @router.post("/regions", status_code=201, response_model=schemas.Region, responses=errors(409, 422))
-async def create_region(body: schemas.RegionIn, principal: CurrentPrincipal, uow: CurrentUnitOfWork) -> Any:
+async def create_region(
+    body: schemas.RegionIn, principal: CurrentPrincipal, uow: CurrentUnitOfWork, service: CurrentService
+) -> Any:
     """Register a region. National office only.
 
     A POST never changes a region: the same body answers as the first time, another one is 409
     `region_exists` (changes go through `PATCH`, so re-posting without the trial date cannot end a trial).
     """
     principal.require_role(Role.NATIONAL, what="create regions")
+    access.region_here(service.regions, body.region_id)
     try:
         return await organisations.register_region(uow, body.region_id, body.name, body.trial_ends_on)
     except RefusedError as exc:
@@ -124,7 +127,9 @@ async def delete_card_range(
 
 # -- distributors ----------------------------------------------------------------------------------
 @router.post("/distributors", status_code=201, response_model=schemas.Distributor, responses=errors(409, 422))
-async def create_distributor(body: schemas.DistributorIn, principal: CurrentPrincipal, uow: CurrentUnitOfWork) -> Any:
+async def create_distributor(
+    body: schemas.DistributorIn, principal: CurrentPrincipal, uow: CurrentUnitOfWork, service: CurrentService
+) -> Any:
     """Register a distributor with its branches. National office or the region's admin.
 
     A POST never changes a distributor: the same body answers as the first time, another one is 409
@@ -132,6 +137,7 @@ async def create_distributor(body: schemas.DistributorIn, principal: CurrentPrin
     """
     if not access.manages_region(principal, body.region_id):
         raise principal.forbid("add distributors to this region")
+    access.region_here(service.regions, body.region_id)
     branches = [(b.branch_id, b.name) for b in body.branches]
     try:
         return await organisations.register_distributor(uow, body.distributor_id, body.region_id, body.name, branches)
