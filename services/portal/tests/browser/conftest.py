@@ -1,9 +1,10 @@
 """The portal in a real browser (Debian's Chromium through Playwright) against the real services: issuance,
 usage, stats and the portal as processes, on the session's Kafka-protocol broker and PostgreSQL.
 
-Each test module gets its own running stack and its own region, organisations and staff (`world`); a test
-takes a `page` (a phone, 412 × 915), a `desktop` page (1366 × 768) or `screen` (both, one run each) and
-the `ui` helpers: signing in and out, the axe-core WCAG 2.1 AA check, screenshots for the docs.
+The folder shares one running stack (`stack`) and browser; each test module gets its own region, organisations
+and staff (`world`) on it. A test takes a `page` (a phone, 412 × 915), a `desktop` page (1366 × 768) or
+`screen` (both, one run each) and the `ui` helpers: signing in and out, the axe-core WCAG 2.1 AA check,
+screenshots for the docs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,7 +54,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if here in Path(item.path).parents:
             item.add_marker(pytest.mark.e2e)
             item.add_marker(pytest.mark.connected)
-            # a module's first test also starts its four services and the browser (fixtures count in the time)
+            # the folder's first test also starts its four services and the browser, a module's first its accounts
+            # (fixtures count in the time)
             item.add_marker(pytest.mark.timeout(900))
             # for a machine without Chromium (README "Tests"); CI installs it and never skips (`CI` set)
             if os.environ.get("KAIKU_SKIP_BROWSER_TESTS") == "1" and not os.environ.get("CI"):
@@ -153,21 +156,32 @@ def add_user(portal: ServiceProcess, username: str, role: str, region: str | Non
     assert done.returncode == 0, done.stderr
 
 
-@pytest.fixture(scope="module")
-def organisation() -> Iterator[str]:
+_FOLDER = Path(__file__).parent
+_FOLDER_RESOURCES = ExitStack()
+"""The folder's stack, OIDC provider and browser: session fixtures (the folder is no package), closed as soon
+as the folder's last test is done (`pytest_runtest_teardown`), so no usage instance of theirs answers another
+folder's agency submissions."""
+
+
+@pytest.hookimpl(trylast=True)  # after the test's own fixtures (its pages) are torn down
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    if nextitem is None or _FOLDER not in Path(nextitem.path).parents:
+        _FOLDER_RESOURCES.close()
+
+
+@pytest.fixture(scope="session")
+def organisation() -> str:
     """The region's OpenID Connect provider (a real one: authlib's server, on its own port)."""
-    with oidc_provider_mock.run_server_in_thread() as server:
-        yield f"http://localhost:{server.server_port}"
+    server = _FOLDER_RESOURCES.enter_context(oidc_provider_mock.run_server_in_thread())
+    return f"http://localhost:{server.server_port}"
 
 
-@pytest.fixture(scope="module")
-def world(service_runner: ServiceRunner, organisation: str) -> Iterator[World]:
-    """The module's running stack, with four accounts: national office, coordinator, distributor, clerk.
-
-    The region and organisations exist only in the accounts until a test registers them
-    (`ui.register_organisations`, or the journey test through the pages)."""
-    with (
-        service_runner.started("issuance", "usage", "stats") as (issuance, usage, stats),
+@pytest.fixture(scope="session")
+def stack(service_runner: ServiceRunner, organisation: str) -> ServiceProcess:
+    """The browser tests' running services, started once for the folder; each module still gets a region,
+    organisations and staff of its own (`world`)."""
+    issuance, usage, stats = _FOLDER_RESOURCES.enter_context(service_runner.started("issuance", "usage", "stats"))
+    (portal,) = _FOLDER_RESOURCES.enter_context(
         service_runner.started(
             "portal",
             KAIKU_ISSUANCE_URL=issuance.url,
@@ -175,21 +189,31 @@ def world(service_runner: ServiceRunner, organisation: str) -> Iterator[World]:
             KAIKU_STATS_URL=stats.url,
             KAIKU_OIDC_ISSUER=organisation,
             KAIKU_OIDC_CLIENT_SECRET="the-portal's-secret-at-the-provider",
-        ) as (portal,),
-    ):
-        region, distributor, venue = unique("R"), unique("D"), unique("V")
-        suffix = unique("").lower()
-        users = {
-            "national": f"nat.{suffix}",
-            "region_admin": f"coord.{suffix}",
-            "distributor": f"social.{suffix}",
-            "venue": f"clerk.{suffix}",
-        }
-        add_user(portal, users["national"], "national", None, None)
-        add_user(portal, users["region_admin"], "region_admin", region, None)
-        add_user(portal, users["distributor"], "distributor", region, distributor)
-        add_user(portal, users["venue"], "venue", region, venue)
-        yield World(portal, region, distributor, venue, unique("E"), unique("P"), users)
+        )
+    )
+    return portal
+
+
+@pytest.fixture(scope="module")
+def world(stack: ServiceProcess) -> World:
+    """The module's own region, distributor, venue and four accounts (national office, coordinator,
+    distributor, clerk) on the folder's running stack.
+
+    The region and organisations exist only in the accounts until a test registers them
+    (`ui.register_organisations`, or the journey test through the pages)."""
+    region, distributor, venue = unique("R"), unique("D"), unique("V")
+    suffix = unique("").lower()
+    users = {
+        "national": f"nat.{suffix}",
+        "region_admin": f"coord.{suffix}",
+        "distributor": f"social.{suffix}",
+        "venue": f"clerk.{suffix}",
+    }
+    add_user(stack, users["national"], "national", None, None)
+    add_user(stack, users["region_admin"], "region_admin", region, None)
+    add_user(stack, users["distributor"], "distributor", region, distributor)
+    add_user(stack, users["venue"], "venue", region, venue)
+    return World(stack, region, distributor, venue, unique("E"), unique("P"), users)
 
 
 @pytest.fixture(scope="module")
@@ -197,12 +221,12 @@ def ui() -> Ui:
     return Ui()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+@pytest.fixture(scope="session")
+def browser() -> Browser:
+    playwright = _FOLDER_RESOURCES.enter_context(sync_playwright())
+    launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    _FOLDER_RESOURCES.callback(launched.close)
+    return launched
 
 
 def _page(browser: Browser, viewport: dict[str, int]) -> Iterator[Page]:
