@@ -273,6 +273,12 @@
       if (kept && readyNote) readyNote.hidden = false;
     }).catch(function () {});
   }
+  var signOut = document.querySelector("form.signout");
+  if (signOut && "serviceWorker" in navigator) {
+    signOut.addEventListener("submit", function () {
+      if (navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage("forget");
+    });
+  }
   // a check's answer opened offline from the kept page: the code is carried to the use form
   var asked = new URLSearchParams(window.location.search).get("code");
   if (asked && !navigator.onLine) useForm.elements.card_code.value = cardCode(asked) || "";

@@ -45,6 +45,12 @@ self.addEventListener("activate", function (event) {
   );
 });
 
+// Signing out at the box office: the kept page (today's uses, the form's token) is forgotten; the queue of
+// uses not yet sent stays in the page's IndexedDB, to be sent after the next sign-in.
+self.addEventListener("message", function (event) {
+  if (event.data === "forget") event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.delete(PAGE); }));
+});
+
 function isPage(url) {
   return url.pathname === PAGE;
 }
@@ -62,8 +68,8 @@ self.addEventListener("fetch", function (event) {
   event.respondWith(
     caches.open(CACHE).then(function (cache) {
       return fetch(request).then(function (response) {
-        if (isPage(url) && response.redirected) {
-          // signed out (or the session lapsed): the kept page, with its form's token, goes too
+        if (isPage(url) && (response.redirected || response.type === "opaqueredirect")) {
+          // sent to sign in (the session lapsed): the kept page, with its form's token, goes too
           return cache.delete(PAGE).then(function () { return response; });
         }
         return keepIt ? keep(cache, key, response) : response;
