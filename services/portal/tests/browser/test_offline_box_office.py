@@ -231,6 +231,26 @@ def test_uses_made_offline_are_kept_over_a_reload_and_settled_against_the_server
     assert not page.evaluate(kept)
 
 
+def test_a_use_queued_while_the_session_lapsed_waits_for_the_next_sign_in(
+    page: Page, ui: Any, world: Any, stock: Stock
+):
+    base, card, main = world.base, stock.cards["en"][4], stock.main["en"]
+    ui.sign_in(page, base, world.users["venue"], "en")
+    page.goto(f"{base}/box-office?performance_id={main}")
+    _ready_offline(page)
+    page.context.set_offline(True)
+    _queue_use(page, card, main)
+    page.context.clear_cookies()  # the session ends while the phone is offline (a working day is over)
+    page.context.set_offline(False)
+    outcome = _queued(page, card).locator(".outcome")
+    expect(outcome).to_contain_text(translate("en", "offline.sign_in"), timeout=30_000)
+    expect(_queued(page, card)).to_have_class(re.compile(r"\bwaiting\b"))  # not settled: still queued
+    ui.sign_in(page, base, world.users["venue"], "en")  # lands on the box office, which sends the queue
+    expect(_queued(page, card)).to_have_class(re.compile(r"\baccepted\b"), timeout=30_000)
+    page.goto(f"{base}/box-office")
+    expect(page.locator("#recent-uses strong.code", has_text=re.compile(f"^{card}$"))).to_have_count(1)
+
+
 # -- camera scanning -----------------------------------------------------------------------------------------
 WIDTH, HEIGHT = 640, 480
 

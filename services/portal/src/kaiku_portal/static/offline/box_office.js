@@ -219,8 +219,11 @@
       redirect: "manual"
     }).then(function (response) {
       var type = response.headers.get("content-type") || "";
-      if (type.indexOf("application/json") < 0) return { final: false, words: text.signIn, stop: true };
-      return response.json();
+      if (type.indexOf("application/json") >= 0) return response.json();
+      // sent to sign in (a redirect) or the form's token no longer the session's: kept until signed in again;
+      // any other page (the portal failing) settles nothing either, and the use is sent again shortly
+      var signedOut = response.type === "opaqueredirect" || response.status === 401 || response.status === 403;
+      return signedOut ? { final: false, words: text.signIn, stop: true } : { final: false, words: "" };
     });
   }
   function sync() {
