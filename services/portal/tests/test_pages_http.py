@@ -117,3 +117,50 @@ async def test_health_ready_answers_for_the_portals_own_database(client: httpx.A
     assert ready.status_code == 200
     assert ready.json()["database"] == "ok"
     assert ready.json()["services"]["usage"].startswith("unavailable")
+
+
+async def test_a_use_queued_offline_is_answered_in_json_and_stays_queued_while_usage_does_not_answer(
+    client: httpx.AsyncClient,
+):
+    """docs/portal/README.md, "Offline box office": the page's script sends each queued use here."""
+    await sign_in(client)
+    page = await client.get("/box-office?lang=sv")
+    queued = {"csrf": csrf_of(page.text), "card_code": "e1234", "performance_id": "P1", "adult_tickets": "1",
+              "child_tickets": "0", "channel": "phone", "redemption_id": "0123abcd",
+              "made_at": "2026-12-03T18:05:00Z"}  # fmt: skip
+    answer = await client.post("/box-office/uses.json", data=queued)
+    assert answer.status_code == 503
+    assert answer.json() == {
+        "redemption_id": "0123abcd",
+        "made_at": "2026-12-03T18:05:00Z",
+        "outcome": "not_sent",  # not settled: the same use is sent again later, with the same id
+        "reason": "service_unavailable",
+        "words": reason_text("sv", "service_unavailable"),
+        "final": False,
+    }
+    no_tickets = await client.post("/box-office/uses.json", data={**queued, "adult_tickets": "0"})
+    assert no_tickets.status_code == 422
+    assert no_tickets.json()["final"] is True
+    assert no_tickets.json()["words"] == translate("sv", "box.error.no_tickets")
+    without_id = await client.post("/box-office/uses.json", data={**queued, "redemption_id": ""})
+    assert without_id.status_code == 422
+    forged = await client.post("/box-office/uses.json", data={**queued, "csrf": "forged"})
+    assert forged.status_code == 403
+    assert not forged.headers["content-type"].startswith("application/json")  # the script keeps the use queued
+
+
+async def test_the_box_office_installs_with_a_service_worker_whose_scope_covers_the_page(client: httpx.AsyncClient):
+    worker = await client.get("/box-office/sw.js")
+    assert worker.status_code == 200
+    assert worker.headers["content-type"].startswith("text/javascript")
+    assert worker.headers["service-worker-allowed"] == "/box-office"
+    assert 'addEventListener("fetch"' in worker.text
+    manifest = await client.get("/box-office/manifest.webmanifest?lang=sv")
+    assert manifest.headers["content-type"] == "application/manifest+json"
+    assert manifest.json()["start_url"] == manifest.json()["scope"] == "/box-office"
+    assert manifest.json()["name"] == translate("sv", "offline.app_name")
+    await sign_in(client)
+    page = await client.get("/box-office")
+    assert '<link rel="manifest" href="/box-office/manifest.webmanifest">' in page.text
+    for name in ("offline/box_office.js", "offline/scanner.js", "vendor/zxing-library-0.23.0.min.js"):
+        assert (await client.get(f"/static/{name}")).status_code == 200

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Annotated, Any
 
 from babel.dates import format_time
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from kaiku_contracts.calendar import HELSINKI, helsinki_today
-from kaiku_contracts.enums import Channel, RejectionReason
+from kaiku_contracts.enums import RejectionReason
 from kaiku_contracts.http.usage import CardStatus, Performance
 from kaiku_contracts.limits import PerformanceKind, minimum_card_holder_limit
 from kaiku_runtime.auth import Role
@@ -20,28 +21,29 @@ from starlette.exceptions import HTTPException
 from kaiku_portal.adapters.upstream import Rejection, segment
 from kaiku_portal.domain.accounts import Session
 from kaiku_portal.domain.box_office import (
+    CLERK_CHANNELS,
     MAX_CHILD_TICKETS,
+    USE_FIELDS,
     ClerkUse,
+    TicketUse,
+    UseFault,
+    outcome_is_final,
     performance_day,
     remaining_places,
+    ticket_use,
     validity,
 )
-from kaiku_portal.domain.codes import normalise_card_code
+from kaiku_portal.domain.codes import CARD_CODE, normalise_card_code
 from kaiku_portal.domain.formats import local_datetime, locale, optional_int
 from kaiku_portal.domain.forms import VENUE_REPORT
 from kaiku_portal.entrypoints.access import checked_form, role
 from kaiku_portal.entrypoints.http.distributor import MAX_UPLOAD_BYTES, row_results
 from kaiku_portal.entrypoints.http.web import CurrentAccounts, CurrentLang, CurrentServices, field, render
-from kaiku_portal.i18n import translate
+from kaiku_portal.i18n import reason_text, translate
 from kaiku_portal.service.clerk_uses import ClerkUses
 
 router = APIRouter()
 Clerk = Annotated[Session, role(Role.VENUE)]
-# Offered on the box-office form (§8: never web shop): a use made now. A use made earlier on paper
-# (`paper_form`) is accepted only once its performance has started, so it is entered with the venue
-# report; a form that sends it anyway gets usage's `channel_not_allowed` in words.
-CLERK_CHANNELS = (Channel.BOX_OFFICE.value, Channel.PHONE.value)
-ACCEPTED_CHANNELS = (*CLERK_CHANNELS, Channel.PAPER_FORM.value)
 PAST_PERFORMANCES = timedelta(days=366)  # "past performances": the last year's, to correct or cancel
 # §9.2: the venue report's columns, in the order of the operating model's form
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"  # the form's `datetime-local` value, Helsinki wall clock
@@ -113,6 +115,8 @@ async def _box_office(
         redemption_id=uuid.uuid4().hex,
         channels=CLERK_CHANNELS,
         max_children=MAX_CHILD_TICKETS,
+        card_code_pattern=CARD_CODE.pattern,  # the offline queue reduces a scanned code as the portal does
+        time_zone=HELSINKI.key,  # and tells the time a use was made on Helsinki's clock
         **context,
     )
 
@@ -147,38 +151,88 @@ async def box_office(
     )
 
 
+async def _redeem(
+    session: Session, services: CurrentServices, uses: ClerkUses, use: TicketUse
+) -> tuple[list[Performance], bool]:
+    """Send the use to usage's idempotent `POST /v1/redemptions` (the same `redemption_id` again records
+    nothing twice) and, once accepted, list it among the clerk's uses for undo. The one way a use is
+    recorded, from the form and from the offline queue alike; raises usage's `Rejection`. Gives the venue's
+    performances as they are now (the places left after this use)."""
+    body = {
+        "redemption_id": use.redemption_id,
+        "card_code": use.card_code,
+        "venue_id": session.person.org_id,
+        "performance_id": use.performance_id,
+        "adult_tickets": use.adult_tickets,
+        "child_tickets": use.child_tickets,
+        "channel": use.channel,
+    }
+    await services.post(session.person, "usage", "/v1/redemptions", body)
+    performances = await _performances(services, session)
+    performance = _chosen(performances[0], use.performance_id)
+    await uses.recorded(
+        session.person,
+        ClerkUse(
+            redemption_id=use.redemption_id,
+            card_code=use.card_code,
+            performance_id=use.performance_id,
+            performance_name=performance.name if performance is not None else use.performance_id,
+            starts_at=performance.starts_at if performance is not None else None,
+            adult_tickets=use.adult_tickets,
+            child_tickets=use.child_tickets,
+            recorded_at=datetime.now(UTC),
+        ),
+    )
+    return performances
+
+
+# -- offline box office (docs/portal/README.md, "Offline box office") ----------------------------------
+OFFLINE_STATIC = Path(__file__).parents[2] / "static" / "offline"
+# The worker's script lives under /box-office/ but keeps the page /box-office itself, one step up
+OFFLINE_SCOPE = "/box-office"
+
+
+@router.get("/box-office/sw.js")
+async def offline_worker() -> Response:
+    """The box office's service worker: keeps the page and its files for use without a network."""
+    return Response(
+        (OFFLINE_STATIC / "sw.js").read_bytes(),
+        media_type="text/javascript",
+        headers={"Service-Worker-Allowed": OFFLINE_SCOPE, "Cache-Control": "no-cache"},
+    )
+
+
+@router.get("/box-office/manifest.webmanifest")
+async def offline_manifest(lang: CurrentLang) -> JSONResponse:
+    """The web app manifest: the box office installs as an app on a phone or tablet, opening the box office."""
+    return JSONResponse(
+        {
+            "name": translate(lang, "offline.app_name"),
+            "short_name": translate(lang, "offline.app_short_name"),
+            "lang": lang,
+            "start_url": OFFLINE_SCOPE,
+            "scope": OFFLINE_SCOPE,
+            "display": "standalone",
+            "background_color": "#ffffff",
+            "theme_color": "#0b4f8a",
+            "icons": [{"src": "/static/offline/icon.svg", "sizes": "any", "type": "image/svg+xml"}],
+        },
+        media_type="application/manifest+json",
+    )
+
+
 @router.post("/box-office/uses")
 async def record_use(request: Request, session: Clerk, services: CurrentServices, uses: CurrentClerkUses) -> Response:
     form = await checked_form(request)
-    code = normalise_card_code(field(form, "card_code"))
-    use = {
-        key: field(form, key) for key in ("card_code", "performance_id", "adult_tickets", "child_tickets", "channel")
-    }
-    try:
-        adults = int(use["adult_tickets"] or "0")
-        children = int(use["child_tickets"] or "0")
-    except ValueError:
-        adults, children = -1, -1
-    if code is None or not use["performance_id"] or adults not in (0, 1) or not 0 <= children <= MAX_CHILD_TICKETS:
-        return await _box_office(request, session, services, uses, status=422, use=use, error_key="box.error.fields")
-    if adults + children == 0:
-        return await _box_office(
-            request, session, services, uses, status=422, use=use, error_key="box.error.no_tickets"
-        )
-    channel = use["channel"] if use["channel"] in ACCEPTED_CHANNELS else Channel.BOX_OFFICE.value
-    redemption_id = field(form, "redemption_id") or uuid.uuid4().hex  # from the form: a double submit is one use
-    body = {
-        "redemption_id": redemption_id,
-        "card_code": code,
-        "venue_id": session.person.org_id,
-        "performance_id": use["performance_id"],
-        "adult_tickets": adults,
-        "child_tickets": children,
-        "channel": channel,
-    }
+    use = {key: field(form, key) for key in USE_FIELDS}
+    # from the form: a double submit is one use
+    entered = ticket_use(use, field(form, "redemption_id") or uuid.uuid4().hex)
+    if isinstance(entered, UseFault):
+        return await _box_office(request, session, services, uses, status=422, use=use, error_key=entered.value)
     kept = {"performance_id": use["performance_id"], "channel": use["channel"]}  # the next card's defaults
+    code = entered.card_code
     try:
-        await services.post(session.person, "usage", "/v1/redemptions", body)
+        performances = await _redeem(session, services, uses, entered)
     except Rejection as rejection:
         # the refused code is cleared from the form (the next scan starts afresh); the notice names it
         context: dict[str, Any] = {"refused_code": code}
@@ -191,23 +245,46 @@ async def record_use(request: Request, session: Clerk, services: CurrentServices
         return await _box_office(
             request, session, services, uses, status=rejection.status, use=kept, rejection=rejection, **context
         )
-    performances = await _performances(services, session)
-    performance = _chosen(performances[0], use["performance_id"])
-    await uses.recorded(
-        session.person,
-        ClerkUse(
-            redemption_id=redemption_id,
-            card_code=code,
-            performance_id=use["performance_id"],
-            performance_name=performance.name if performance is not None else use["performance_id"],
-            starts_at=performance.starts_at if performance is not None else None,
-            adult_tickets=adults,
-            child_tickets=children,
-            recorded_at=datetime.now(UTC),
-        ),
-    )
     return await _box_office(
-        request, session, services, uses, status=201, recorded=body, use=kept, performances=performances
+        request, session, services, uses, status=201, recorded=entered, use=kept, performances=performances
+    )
+
+
+@router.post("/box-office/uses.json")
+async def send_queued_use(
+    request: Request, lang: CurrentLang, session: Clerk, services: CurrentServices, uses: CurrentClerkUses
+) -> JSONResponse:
+    """A use the clerk queued offline (docs/portal/README.md, "Offline box office"), sent by the page's script
+    when the network is back: the same rules and the same recording as the form (`_redeem`). The answer says
+    whether it is settled (`final`) and the outcome in the page's words; `made_at`, when the use was really
+    made, is only echoed: usage judges the use as it arrives (there is no field for the moment of use)."""
+    form = await checked_form(request)
+    redemption_id = field(form, "redemption_id")
+    entered = ticket_use({key: field(form, key) for key in USE_FIELDS}, redemption_id)
+    answer: dict[str, Any] = {"redemption_id": redemption_id, "made_at": field(form, "made_at")}
+    if not redemption_id or isinstance(entered, UseFault):  # a queued use always carries its own id
+        key = entered.value if isinstance(entered, UseFault) else UseFault.FIELDS.value
+        return JSONResponse(
+            {**answer, "outcome": "refused", "reason": "invalid_request", "words": translate(lang, key), "final": True},
+            status_code=422,
+        )
+    try:
+        await _redeem(session, services, uses, entered)
+    except Rejection as rejection:
+        final = outcome_is_final(rejection.status)
+        return JSONResponse(
+            {
+                **answer,
+                "outcome": "refused" if final else "not_sent",
+                "reason": rejection.reason,
+                "words": reason_text(lang, rejection.reason),
+                "final": final,
+            },
+            status_code=rejection.status,
+        )
+    return JSONResponse(
+        {**answer, "outcome": "accepted", "words": translate(lang, "offline.accepted"), "final": True},
+        status_code=201,
     )
 
 
