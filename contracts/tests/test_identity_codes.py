@@ -15,6 +15,7 @@ from kaiku_contracts.identity_codes import (
     contains_identity_code,
     fields_with_identity_codes,
     is_identity_code,
+    opaque_id,
 )
 
 pytestmark = pytest.mark.unit
@@ -89,3 +90,11 @@ def test_fields_are_named_never_their_values() -> None:
     found = list(fields_with_identity_codes(body))
     assert found == ["note.1.inner", "body"]
     assert all("131052" not in where for where in found)
+
+
+def test_an_opaque_id_never_holds_an_identity_code_where_a_hex_uuid_can():
+    assert contains_identity_code("131052a308t0000000000000000000ff")  # a hex uuid can (sign A, check T)
+    ids = [opaque_id() for _ in range(20_000)]
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 32 and i[5::6] == "g" * 5 for i in ids)
+    assert not any(contains_identity_code(i) for i in ids)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 CHECK_CHARACTERS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 CENTURY_BY_SIGN: Mapping[str, int] = {
@@ -95,3 +95,17 @@ __all__ = [
     "fields_with_identity_codes",
     "is_identity_code",
 ]
+
+
+OPAQUE_ID_SEPARATOR = "g"
+"""Every sixth character of an `opaque_id`: not a digit, not a century sign."""
+
+
+def opaque_id() -> str:
+    """A random id the platform makes up itself (a request id, a box office's `redemption_id`): 32 characters,
+    122 random bits, that can never hold an identity code, because every sixth character is `g` and a code
+    starts with six digits (its date of birth). A bare hex uuid holds one now and then (hex has the century
+    signs `A`-`F`), and the edge would then refuse the request that carries it. The portal's offline box
+    office makes its ids the same way (static/offline/box_office.js `newId`)."""
+    raw = uuid4().hex
+    return "".join(OPAQUE_ID_SEPARATOR if i % 6 == 5 else c for i, c in enumerate(raw))

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 
 import structlog
 from fastapi import FastAPI, Request, Response
-from kaiku_contracts.identity_codes import contains_identity_code
+from kaiku_contracts.identity_codes import contains_identity_code, opaque_id
 from prometheus_client import Counter, Gauge, Histogram
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -69,7 +68,7 @@ def request_id_from(header: str | None) -> str:
     # an identity code is never an id to log (§11): the edge refuses that request, logged under a fresh id
     if header is not None and _SANE_REQUEST_ID.fullmatch(header) and not contains_identity_code(header):
         return header
-    return uuid.uuid4().hex
+    return opaque_id()  # passed on to the services the portal calls: never refused as an identity code
 
 
 def current_request_id() -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from kaiku_contracts.calendar import HELSINKI, helsinki_today
 from kaiku_contracts.enums import RejectionReason
 from kaiku_contracts.http.usage import CardStatus, Performance
+from kaiku_contracts.identity_codes import opaque_id
 from kaiku_contracts.limits import PerformanceKind, minimum_card_holder_limit
 from kaiku_runtime.auth import Role
 from starlette.datastructures import UploadFile
@@ -112,7 +112,7 @@ async def _box_office(
         chosen=chosen,
         validity=card_validity.value if card_validity is not None else None,
         recent=[(use, show_time(use.recorded_at, lang)) for use in await uses.today(session.person)],
-        redemption_id=uuid.uuid4().hex,
+        redemption_id=opaque_id(),
         channels=CLERK_CHANNELS,
         max_children=MAX_CHILD_TICKETS,
         card_code_pattern=CARD_CODE.pattern,  # the offline queue reduces a scanned code as the portal does
@@ -226,7 +226,7 @@ async def record_use(request: Request, session: Clerk, services: CurrentServices
     form = await checked_form(request)
     use = {key: field(form, key) for key in USE_FIELDS}
     # from the form: a double submit is one use
-    entered = ticket_use(use, field(form, "redemption_id") or uuid.uuid4().hex)
+    entered = ticket_use(use, field(form, "redemption_id") or opaque_id())
     if isinstance(entered, UseFault):
         return await _box_office(request, session, services, uses, status=422, use=use, error_key=entered.value)
     kept = {"performance_id": use["performance_id"], "channel": use["channel"]}  # the next card's defaults
@@ -485,7 +485,7 @@ async def save_performance(request: Request, lang: CurrentLang, session: Clerk, 
             error_key="error.fix_fields",
             **context,
         )
-    performance_id = values["performance_id"] or "P-" + uuid.uuid4().hex[:12].upper()
+    performance_id = values["performance_id"] or "P-" + opaque_id()[:12].upper()
     assert starts_at is not None
     body: dict[str, Any] = {
         "venue_id": session.person.org_id,

@@ -54,10 +54,13 @@
   function save(use) { return withStore("readwrite", function (store) { return store.put(use); }); }
   function drop(id) { return withStore("readwrite", function (store) { return store.delete(id); }); }
 
+  // 32 random hex characters with every sixth one `g`, as kaiku_contracts.identity_codes.opaque_id makes them:
+  // never six digits in a row, so an id can never look like an identity code and be refused for it
   function newId() {
     var bytes = new Uint8Array(16);
     crypto.getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+    var hex = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+    return hex.replace(/[0-9a-f]/g, function (c, i) { return i % 6 === 5 ? "g" : c; });
   }
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (whole, name) { return name in values ? values[name] : whole; });
