@@ -30,20 +30,13 @@ from kaiku_contracts.cards import CardIssued, HolderProfile
 from kaiku_contracts.enums import CardType
 from kaiku_contracts.topics import Topics
 from kaiku_devkit.devstack import ServiceProcess
-from kaiku_devkit.testing import ServiceRunner, auth, produce, read_topic, unique, wait_until
+from kaiku_devkit.testing import HOLDER, ServiceRunner, auth, produce, read_topic, unique, wait_until
 from kaiku_runtime.ownership import DeploymentClaimed, claim_key
 from kaiku_usage.domain.signatures import sign
 
 pytestmark = [pytest.mark.e2e, pytest.mark.connected]
 
 NATIONAL = auth("national")
-HOLDER = {
-    "birth_year": 1980,
-    "mother_tongue": "fi",
-    "gender": "female",
-    "postal_code": "00100",
-    "life_situation": "unemployed",
-}
 
 
 def start_side_by_side(runner: ServiceRunner, *starts: tuple[str, dict[str, str]]) -> list[ServiceProcess]:

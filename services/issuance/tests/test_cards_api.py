@@ -8,18 +8,10 @@ from typing import Any
 
 import pytest
 from kaiku_contracts.calendar import helsinki_today
-from kaiku_devkit.testing import auth, unique
+from kaiku_devkit.testing import HOLDER, auth, unique
 from kaiku_issuance.domain.validity import add_months
 
 pytestmark = pytest.mark.connected
-
-HOLDER = {
-    "birth_year": 1980,
-    "mother_tongue": "fi",
-    "gender": "female",
-    "postal_code": "00100",
-    "life_situation": "unemployed",
-}
 
 
 async def test_personal_card_is_valid_twelve_months_and_published(org: Any) -> None:

@@ -10,17 +10,9 @@ from typing import Any
 
 import pytest
 from kaiku_contracts.topics import Topics
-from kaiku_devkit.testing import read_topic, unique
+from kaiku_devkit.testing import HOLDER, read_topic, unique
 
 pytestmark = pytest.mark.connected
-
-HOLDER = {
-    "birth_year": 1980,
-    "mother_tongue": "fi",
-    "gender": "female",
-    "postal_code": "00100",
-    "life_situation": "unemployed",
-}
 
 
 def service_logs(workdir: Path) -> str:

@@ -53,6 +53,16 @@ def auth(role: Role | str, *, region: str | None = None, org: str | None = None)
     return {"Authorization": f"Bearer {token(role, region=region, org=org)}"}
 
 
+HOLDER: dict[str, Any] = {
+    "birth_year": 1980,
+    "mother_tongue": "fi",
+    "gender": "female",
+    "postal_code": "00100",
+    "life_situation": "unemployed",
+}
+"""A holder profile as a distributor sends it (`POST /v1/cards` `holder`): anonymous background data only."""
+
+
 def unique(prefix: str) -> str:
     """A fresh id for a test's own regions, venues, cards... (code charset A-Z0-9-)."""
     return f"{prefix}{uuid.uuid4().hex[:10].upper()}"

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from kaiku_devkit.devstack import ServiceProcess
 from kaiku_devkit.testing import ServiceRunner, unique
+from kaiku_portal.i18n import translate
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 PASSWORD = "a-long-test-password"
@@ -117,6 +119,22 @@ class Ui:
     def sign_out(self, page: Page) -> None:
         page.locator("form.signout button").click()
         page.wait_for_url(re.compile(r"/login"))
+
+    def import_cards(self, page: Page, world: World, rows: list[tuple[str, date]]) -> None:
+        """Cards as the distributor imports paper forms through the page (code, issue date), all accepted."""
+        forms = "card_code,issued_on,birth_year,mother_tongue,gender,postal_code,life_situation\n" + "".join(
+            f"{code},{issued:%d.%m.%Y},1980,fi,female,00100,student\n" for code, issued in rows
+        )
+        self.sign_in(page, world.base, world.users["distributor"], "en")
+        page.goto(f"{world.base}/cards/import")
+        page.locator("#file").set_input_files(
+            files=[{"name": "forms.csv", "mimeType": "text/csv", "buffer": forms.encode()}]
+        )
+        page.locator("form[data-progress] button[type=submit]").click()
+        expect(page.locator("#upload-summary")).to_have_text(
+            translate("en", "upload.summary", count=len(rows), accepted=len(rows), rejected=0, skipped=0)
+        )
+        self.sign_out(page)
 
     def register_organisations(self, page: Page, world: World) -> None:
         """The region, its distributor and its venue, as the national office and the coordinator add them."""

@@ -69,19 +69,7 @@ def venue(browser: Browser, world: Any, ui: Any) -> Venue:
     # §2: twelve months from the issue date; a late paper form may give a past date
     rows.append((expired, add_months(today, -12) - timedelta(days=3)))
     rows.append((ending, add_months(today, -12) + timedelta(days=3)))
-    forms = "card_code,issued_on,birth_year,mother_tongue,gender,postal_code,life_situation\n" + "".join(
-        f"{code},{issued:%d.%m.%Y},1980,fi,female,00100,student\n" for code, issued in rows
-    )
-    ui.sign_in(page, world.base, world.users["distributor"], "en")
-    page.goto(f"{world.base}/cards/import")
-    page.locator("#file").set_input_files(
-        files=[{"name": "forms.csv", "mimeType": "text/csv", "buffer": forms.encode()}]
-    )
-    page.locator("form[data-progress] button[type=submit]").click()
-    expect(page.locator("#upload-summary")).to_have_text(
-        translate("en", "upload.summary", count=len(rows), accepted=len(rows), rejected=0, skipped=0)
-    )
-    ui.sign_out(page)
+    ui.import_cards(page, world, rows)
 
     tomorrow = (datetime.now(HELSINKI) + timedelta(days=1)).replace(hour=19, minute=0, second=0, microsecond=0)
     later = tomorrow + timedelta(days=9)

@@ -67,19 +67,7 @@ def stock(browser: Browser, world: Any, ui: Any) -> Stock:
     cards = {lang: [unique("OF") for _ in range(5)] for lang in LANGS}
     camera = [unique("QR"), unique("CB")]
     every = [code for codes in cards.values() for code in codes] + camera
-    forms = "card_code,issued_on,birth_year,mother_tongue,gender,postal_code,life_situation\n" + "".join(
-        f"{code},{datetime.now(HELSINKI):%d.%m.%Y},1980,fi,female,00100,student\n" for code in every
-    )
-    ui.sign_in(page, world.base, world.users["distributor"], "en")
-    page.goto(f"{world.base}/cards/import")
-    page.locator("#file").set_input_files(
-        files=[{"name": "forms.csv", "mimeType": "text/csv", "buffer": forms.encode()}]
-    )
-    page.locator("form[data-progress] button[type=submit]").click()
-    expect(page.locator("#upload-summary")).to_have_text(
-        translate("en", "upload.summary", count=len(every), accepted=len(every), rejected=0, skipped=0)
-    )
-    ui.sign_out(page)
+    ui.import_cards(page, world, [(code, datetime.now(HELSINKI).date()) for code in every])
     tomorrow = (datetime.now(HELSINKI) + timedelta(days=1)).replace(hour=19, minute=0, second=0, microsecond=0)
     main = {lang: unique("P") for lang in LANGS}
     small = {lang: unique("P") for lang in LANGS}
